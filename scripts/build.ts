@@ -1,0 +1,195 @@
+/**
+ * `deno task build`: builds `wasm/` into `src/engine/engine.wasm`, writes the build
+ * info, and produces `dist/bin/multus` with `multus-shim`, `multus-daemon` and
+ * `passthru` as hard links to it (the mode comes from the name it is run by).
+ *
+ * `dist/bin/multus` is the `deno compile`d single file (engine embedded) where
+ * `deno compile` can get its runtime: `DENORT_BIN` is set, or dl.deno.land answers.
+ * Otherwise it is a launcher: a shell script that runs a copy of the same entry point
+ * (`dist/lib/src/main.ts`) with the same permission flags and a warmed module cache.
+ * The build prints which one it produced; `dist/BUILD.json` records it.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dist = join(root, "dist");
+const tools = join(root, ".tools");
+
+/** Permission flags of every mode: compiled in, or passed by the launcher. */
+export const PERMISSION_FLAGS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-run",
+  "--allow-net",
+  "--allow-sys",
+];
+
+async function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; quiet?: boolean } = {},
+): Promise<string> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    cwd: opts.cwd ?? root,
+    env: opts.env ?? {},
+    stdout: "piped",
+    stderr: opts.quiet ? "piped" : "inherit",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success) {
+    const err = new TextDecoder().decode(out.stderr);
+    throw new Error(`Cannot build: "${cmd} ${args.join(" ")}" exited ${out.code}\n${text}${err}`);
+  }
+  return text;
+}
+
+function readEnvFile(path: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of Deno.readTextFileSync(path).split("\n")) {
+    const i = line.indexOf("=");
+    if (i > 0) env[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return env;
+}
+
+/** Builds the engine with the toolchain bootstrap chose; returns the wasm's path. */
+export async function buildEngine(): Promise<string> {
+  const tc = readEnvFile(join(tools, "wasm-toolchain.env"));
+  const cargo = tc.WASM_CARGO ?? "/usr/bin/cargo";
+  await run(cargo, ["build", "--offline", "--release", "--target", "wasm32-unknown-unknown"], {
+    cwd: join(root, "wasm"),
+    env: { CARGO_HOME: join(tools, "cargo-home"), RUSTC: tc.WASM_RUSTC ?? "/usr/bin/rustc" },
+    quiet: true,
+  });
+  const built = join(root, "wasm/target/wasm32-unknown-unknown/release/multus_engine.wasm");
+  const dest = join(root, "src/engine/engine.wasm");
+  await Deno.copyFile(built, dest);
+  return dest;
+}
+
+async function gitInfo(): Promise<{ commit: string; dirty: boolean }> {
+  try {
+    const commit = (await run("git", ["rev-parse", "--short=12", "HEAD"], { quiet: true })).trim();
+    const status = await run("git", ["status", "--porcelain", "--untracked-files=no"], {
+      quiet: true,
+    });
+    return { commit, dirty: status.trim() !== "" };
+  } catch {
+    return { commit: "unknown", dirty: false };
+  }
+}
+
+async function writeBuildInfo(kind: string): Promise<Record<string, unknown>> {
+  const config = JSON.parse(await Deno.readTextFile(join(root, "deno.json")));
+  const { commit, dirty } = await gitInfo();
+  const info = { version: config.version as string, commit, dirty, kind };
+  await Deno.writeTextFile(
+    join(root, "src/_build_info.ts"),
+    `// Written by scripts/build.ts; not committed.\n` +
+      `/** What \`multus --version\` reports. */\n` +
+      `export const BUILD_INFO = ${JSON.stringify(info)} as const;\n`,
+  );
+  return info;
+}
+
+async function canCompile(): Promise<boolean> {
+  if (Deno.env.get("DENORT_BIN")) return true;
+  try {
+    const res = await fetch("https://dl.deno.land/", {
+      method: "HEAD",
+      signal: AbortSignal.timeout(3000),
+    });
+    await res.body?.cancel();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function copyTree(from: string, to: string, skip: (name: string) => boolean): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const e of Deno.readDir(from)) {
+    if (skip(e.name)) continue;
+    const a = join(from, e.name);
+    const b = join(to, e.name);
+    if (e.isDirectory) await copyTree(a, b, skip);
+    else if (e.isFile) await Deno.copyFile(a, b);
+  }
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'"'"'`)}'`;
+}
+
+async function writeLauncher(bin: string): Promise<void> {
+  const lib = join(dist, "lib");
+  await copyTree(join(root, "src"), join(lib, "src"), (n) => n.endsWith("_test.ts"));
+  await Deno.copyFile(join(root, "deno.json"), join(lib, "deno.json"));
+  const deno = Deno.execPath();
+  const denoDir = Deno.env.get("DENO_DIR") ?? join(tools, "deno_dir");
+  const main = join(lib, "src/main.ts");
+  const launcher = [
+    "#!/bin/sh",
+    "# multus-deno launcher written by `deno task build`: deno compile could not get its",
+    "# runtime (denort) here, so this runs the same entry point with the same permissions.",
+    `MULTUS_ARGV0="$0" MULTUS_LAUNCHER=1 DENO_DIR=${shellQuote(denoDir)} DENO_NO_UPDATE_CHECK=1 \\`,
+    `  exec ${shellQuote(deno)} run --quiet --no-prompt --cached-only --no-lock \\`,
+    `  --config=${shellQuote(join(lib, "deno.json"))} ${PERMISSION_FLAGS.join(" ")} \\`,
+    `  ${shellQuote(main)} "$@"`,
+    "",
+  ].join("\n");
+  await Deno.writeTextFile(bin, launcher, { mode: 0o755 });
+  // Fill the module cache (npm packages included) so no exec ever touches the network.
+  await run(deno, ["cache", "--quiet", "--no-lock", `--config=${join(lib, "deno.json")}`, main], {
+    env: { DENO_DIR: denoDir },
+  });
+}
+
+/** Runs the whole build; returns what was produced. */
+export async function build(): Promise<{ kind: string; bin: string }> {
+  await buildEngine();
+  const compile = await canCompile();
+  await writeBuildInfo(compile ? "compiled" : "launcher");
+  await Deno.remove(dist, { recursive: true }).catch(() => {});
+  const binDir = join(dist, "bin");
+  await Deno.mkdir(binDir, { recursive: true });
+  const bin = join(binDir, "multus");
+  let kind = "launcher";
+  if (compile) {
+    try {
+      await run(Deno.execPath(), [
+        "compile",
+        "--quiet",
+        "--no-check",
+        "--output",
+        bin,
+        ...PERMISSION_FLAGS,
+        join(root, "src/main.ts"),
+      ]);
+      kind = "compiled";
+    } catch (err) {
+      console.error(`build: deno compile failed, writing a launcher instead: ${err}`);
+      await writeBuildInfo("launcher");
+    }
+  }
+  if (kind === "launcher") await writeLauncher(bin);
+  for (const name of ["multus-shim", "multus-daemon", "passthru"]) {
+    await Deno.link(bin, join(binDir, name));
+  }
+  await Deno.writeTextFile(join(dist, "BUILD.json"), JSON.stringify({ kind, bin }, null, 2) + "\n");
+  console.error(
+    kind === "compiled"
+      ? `build: dist/bin/multus is a deno compile'd single file (engine embedded)`
+      : `build: dist/bin/multus is a launcher (deno compile has no denort here: set DENORT_BIN to compile)`,
+  );
+  return { kind, bin };
+}
+
+if (import.meta.main) {
+  await build();
+}

@@ -1,0 +1,39 @@
+/**
+ * The one entry point of every mode. The mode comes from the name this file was run by
+ * (argv[0]'s base name: `multus`, `multus-shim`, `multus-daemon`, `passthru`) or from a
+ * sub-command (`multus daemon`, `multus version`, …). Each mode's module is imported
+ * lazily, so a plugin exec loads only what its mode needs.
+ *
+ * @module
+ */
+
+const LAUNCHER_VARS = ["MULTUS_ARGV0", "MULTUS_LAUNCHER", "DENO_DIR", "DENO_NO_UPDATE_CHECK"];
+
+function programName(): string {
+  const argv0 = Deno.env.get("MULTUS_ARGV0") ?? Deno.execPath();
+  if (Deno.env.get("MULTUS_LAUNCHER")) {
+    // Set by the launcher for this process only; delegates must not inherit them.
+    for (const name of LAUNCHER_VARS) Deno.env.delete(name);
+  }
+  return argv0.slice(argv0.lastIndexOf("/") + 1);
+}
+
+async function main(): Promise<number> {
+  const name = programName();
+  const [sub, ...rest] = Deno.args;
+  if (sub === "--version" || sub === "-v" || sub === "version") {
+    const { printVersion } = await import("./version.ts");
+    return printVersion(name);
+  }
+  if (name === "passthru" || sub === "passthru") {
+    const { runPassthru } = await import("./passthru/main.ts");
+    return await runPassthru();
+  }
+  const { processStdio } = await import("./platform/stdio.ts");
+  processStdio.writeStderr(
+    `${name}: mode not built yet${sub ? ` (sub-command "${sub}")` : ""}; rest: ${rest.length}\n`,
+  );
+  return 1;
+}
+
+Deno.exit(await main());

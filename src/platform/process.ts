@@ -1,0 +1,32 @@
+/**
+ * The process itself: its environment, its arguments and how it exits.
+ *
+ * @module
+ */
+
+/** Read access to environment variables. */
+export interface Env {
+  /** The variable's value, or undefined when unset. */
+  get(name: string): string | undefined;
+  /** Every variable (what a delegate inherits, as libcni passes the whole environment). */
+  toObject(): Record<string, string>;
+}
+
+/** The real environment of this process. */
+export const processEnv: Env = {
+  get: (name: string): string | undefined => Deno.env.get(name),
+  toObject: (): Record<string, string> => Deno.env.toObject(),
+};
+
+/** An environment backed by a plain object (tests, and the daemon's per-request env). */
+export function envFromObject(vars: Record<string, string>): Env {
+  return {
+    get: (name: string): string | undefined => vars[name],
+    toObject: (): Record<string, string> => ({ ...vars }),
+  };
+}
+
+/** Ends the process with `code`. */
+export function exitProcess(code: number): never {
+  Deno.exit(code);
+}

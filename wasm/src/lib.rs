@@ -1,0 +1,14 @@
+//! The multus-deno engine: every decision about CNI configs, results, annotations and
+//! delegate plans that needs no I/O. Each operation takes one JSON value and returns one
+//! JSON value or an [`EngineError`]; [`call`] wraps that in the JSON envelope the
+//! TypeScript host reads. The wasm build imports nothing and is deterministic.
+
+pub mod cni;
+mod error;
+mod ops;
+
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+mod abi;
+
+pub use error::EngineError;
+pub use ops::{call, op_names, ABI_VERSION};
