@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console
 /**
  * `deno task build`: builds `wasm/` into `src/engine/engine.wasm`, writes the build
  * info, and produces `dist/bin/multus` with `multus-shim`, `multus-daemon` and
@@ -68,7 +69,10 @@ export async function buildEngine(): Promise<string> {
   });
   const built = join(root, "wasm/target/wasm32-unknown-unknown/release/multus_engine.wasm");
   const dest = join(root, "src/engine/engine.wasm");
-  await Deno.copyFile(built, dest);
+  // Replace atomically: a reader (a running test, another build) never sees half a file.
+  const temp = `${dest}.${Deno.pid}.tmp`;
+  await Deno.copyFile(built, temp);
+  await Deno.rename(temp, dest);
   return dest;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The one entry point of every mode. The mode comes from the name this file was run by
  * (argv[0]'s base name: `multus`, `multus-shim`, `multus-daemon`, `passthru`) or from a
- * sub-command (`multus daemon`, `multus version`, …). Each mode's module is imported
+ * sub-command (`multus daemon`, `multus version`, ...). Each mode's module is imported
  * lazily, so a plugin exec loads only what its mode needs.
  *
  * @module

@@ -8,7 +8,7 @@
  * @module
  */
 
-/** CNI error codes: SPEC §5 plus libcni's 8 (invalid netns) and 999 (internal). */
+/** CNI error codes: SPEC section 5 plus libcni's 8 (invalid netns) and 999 (internal). */
 export const CniCode = {
   IncompatibleVersion: 1,
   UnsupportedField: 2,

@@ -1,7 +1,7 @@
 /**
  * The host side of the engine boundary: the only module that sees pointers or
  * `WebAssembly`. It writes an operation's JSON input into the module's memory, calls the
- * operation's export and decodes the envelope `{"ok": …}` / `{"error": {code, msg,
+ * operation's export and decodes the envelope `{"ok": ...}` / `{"error": {code, msg,
  * details}}` it returns (see `wasm/src/abi.rs`).
  *
  * @module

@@ -2,7 +2,7 @@
  * Runs every engine case file (`wasm/tests/cases/<op>/*.json`) through `engine.wasm`,
  * the same files `cargo test` runs natively.
  */
-import { assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import * as wasm from "./engine.wasm";
 import { callEngine, ENGINE_ABI_VERSION } from "./abi.ts";
 import { CniError } from "../cni/error.ts";

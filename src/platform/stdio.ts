@@ -1,14 +1,14 @@
 /**
  * Synchronous standard streams. A CNI plugin reads all of stdin and writes one JSON
  * document; synchronous reads cost nothing measurable at start-up, where Deno's stream
- * readers add 3–6 ms per exec (reference/cni-spec.md §4).
+ * readers add 3-6 ms per exec (reference/cni-spec.md section 4).
  *
  * @module
  */
 
 /** The process's standard streams, as plugins and commands use them. */
 export interface Stdio {
-  /** Reads stdin to its end. */
+  /** Reads stdin to its end (nothing when stdin is a terminal). */
   readStdin(): Uint8Array;
   /** Writes `text` to stdout. */
   writeStdout(text: string): void;
@@ -26,6 +26,7 @@ function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): voi
 /** The real standard streams of this process. */
 export const processStdio: Stdio = {
   readStdin(): Uint8Array {
+    if (Deno.stdin.isTerminal()) return new Uint8Array(0);
     const chunks: Uint8Array[] = [];
     let total = 0;
     const buf = new Uint8Array(65536);

@@ -54,4 +54,34 @@ macro_rules! exports {
     };
 }
 
-exports!(version_info);
+exports!(
+    version_info,
+    version_compare,
+    skel_check,
+    attachment_check,
+    cni_args_parse,
+    cni_args_build,
+    result_parse,
+    result_convert,
+    network_config_parse,
+    plugin_config,
+    list_plan,
+    plugin_error,
+    cache_entry_encode,
+    cache_entry_decode,
+    multus_conf_parse,
+    delegate_load,
+    network_selections_parse,
+    default_network_parse,
+    pod_network_requests,
+    nad_config,
+    conf_file_lookup,
+    k8s_args_parse,
+    conflist_chain,
+    pod_network_plan,
+    scratch_cache_decode,
+    default_route_actions,
+    cache_default_routes_edit,
+    network_status,
+    empty_result,
+);

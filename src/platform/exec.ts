@@ -1,0 +1,144 @@
+/**
+ * Running other programs (CNI delegates, `ip`, `nsenter`) with an exact environment, a
+ * timeout and cancellation. The only place that starts processes.
+ *
+ * @module
+ */
+
+/** What to run. */
+export interface ExecRequest {
+  /** Absolute path of the program. */
+  path: string;
+  /** Arguments after the program name. */
+  args?: string[];
+  /** The complete environment of the child; nothing else is inherited. */
+  env: Record<string, string>;
+  /** Bytes or text for the child's stdin (empty when absent). */
+  stdin?: string | Uint8Array;
+  /** Kill the child (SIGKILL) after this many milliseconds. */
+  timeoutMs?: number;
+  /** Kill the child (SIGKILL) when this signal aborts. */
+  signal?: AbortSignal;
+  /** Run the program inside this root directory (`chroot`), as Multus thick does. */
+  chrootDir?: string;
+}
+
+/** What a finished child left behind. */
+export interface ExecOutput {
+  /** Exit code, or null when a signal ended the child. */
+  code: number | null;
+  /** The signal that ended the child, if any. */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** True when the child was killed because `timeoutMs` passed. */
+  timedOut: boolean;
+  /** True when the child was killed because `signal` aborted. */
+  aborted: boolean;
+}
+
+/** Runs programs. Tests pass recording fakes. */
+export interface Exec {
+  /** Runs `req` to completion. Throws only when the program cannot be started. */
+  run(req: ExecRequest): Promise<ExecOutput>;
+}
+
+const CHROOT = "/usr/sbin/chroot";
+const decoder = new TextDecoder();
+
+/** Runs programs with `Deno.Command`. */
+export const denoExec: Exec = {
+  async run(req: ExecRequest): Promise<ExecOutput> {
+    const [cmd, args] = req.chrootDir
+      ? [CHROOT, [req.chrootDir, req.path, ...(req.args ?? [])]]
+      : [req.path, req.args ?? []];
+    const child = new Deno.Command(cmd, {
+      args,
+      env: req.env,
+      clearEnv: true,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    let timedOut = false;
+    let aborted = false;
+    const kill = (): void => {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already exited
+      }
+    };
+    const timer = req.timeoutMs === undefined ? undefined : setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, req.timeoutMs);
+    const onAbort = (): void => {
+      aborted = true;
+      kill();
+    };
+    req.signal?.addEventListener("abort", onAbort, { once: true });
+    if (req.signal?.aborted) onAbort();
+    try {
+      const writer = child.stdin.getWriter();
+      const input = req.stdin ?? "";
+      const stdout = drain(child.stdout);
+      const stderr = drain(child.stderr);
+      try {
+        await writer.write(typeof input === "string" ? new TextEncoder().encode(input) : input);
+        await writer.close();
+      } catch {
+        // The child may exit without reading stdin; its output still tells what happened.
+      }
+      const status = await child.status;
+      // A killed child's own children may still hold the pipes open: stop waiting then.
+      const grace = timedOut || aborted ? 200 : 5_000;
+      const [out, err] = await Promise.all([stdout.settle(grace), stderr.settle(grace)]);
+      return {
+        code: status.signal ? null : status.code,
+        signal: status.signal,
+        stdout: out,
+        stderr: err,
+        timedOut,
+        aborted,
+      };
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      req.signal?.removeEventListener("abort", onAbort);
+    }
+  },
+};
+
+/** Reads a stream to its end in the background; `settle` stops waiting after a grace period. */
+function drain(stream: ReadableStream<Uint8Array>): { settle(graceMs: number): Promise<string> } {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  const done = (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        chunks.push(value);
+      }
+    } catch {
+      // cancelled or broken pipe: keep what arrived
+    }
+  })();
+  return {
+    async settle(graceMs: number): Promise<string> {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs));
+      await Promise.race([done, late]);
+      clearTimeout(timer);
+      await reader.cancel().catch(() => {});
+      const total = chunks.reduce((n, c) => n + c.length, 0);
+      const all = new Uint8Array(total);
+      let off = 0;
+      for (const c of chunks) {
+        all.set(c, off);
+        off += c.length;
+      }
+      return decoder.decode(all);
+    },
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * File system effects: reads that treat a missing file as `null`, atomic writes
+ * (temp file + rename, explicit modes), directory listings. The only place that touches
+ * files for product code.
+ *
+ * @module
+ */
+
+/** Type of a path, or null when it does not exist. */
+export interface PathInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  /** Size in bytes. */
+  size: number;
+  /** Modification time in ms since the epoch, when known. */
+  mtimeMs: number | null;
+}
+
+/** Options of {@linkcode Fs.writeAtomic}. */
+export interface WriteOptions {
+  /** File mode (default 0o600). */
+  mode?: number;
+  /** Mode of directories created on the way (default 0o700). */
+  dirMode?: number;
+}
+
+/** The file operations product code needs. Tests pass fakes or temp directories. */
+export interface Fs {
+  /** The file's text, or null when it does not exist. */
+  readText(path: string): Promise<string | null>;
+  /** Writes `data` to `path` atomically: a temp file beside it, fsync'd, then renamed. */
+  writeAtomic(path: string, data: string | Uint8Array, opts?: WriteOptions): Promise<void>;
+  /** Removes a file; a missing file is not an error. Returns whether it existed. */
+  remove(path: string): Promise<boolean>;
+  /** Removes a directory tree; missing is not an error. */
+  removeTree(path: string): Promise<void>;
+  /** The names in a directory, sorted; null when it does not exist. */
+  list(dir: string): Promise<string[] | null>;
+  /** What is at `path`, following symlinks; null when nothing is. */
+  stat(path: string): Promise<PathInfo | null>;
+  /** Creates a directory and its parents with `mode`. */
+  mkdirp(path: string, mode?: number): Promise<void>;
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof Deno.errors.NotFound;
+}
+
+let tempCounter = 0;
+
+/** The real file system. */
+export const denoFs: Fs = {
+  async readText(path: string): Promise<string | null> {
+    try {
+      return await Deno.readTextFile(path);
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  },
+  async writeAtomic(
+    path: string,
+    data: string | Uint8Array,
+    opts: WriteOptions = {},
+  ): Promise<void> {
+    const dir = path.slice(0, Math.max(path.lastIndexOf("/"), 0)) || "/";
+    await Deno.mkdir(dir, { recursive: true, mode: opts.dirMode ?? 0o700 });
+    const temp = `${dir}/.${path.slice(dir.length + 1)}.${Deno.pid}.${tempCounter++}.tmp`;
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    const file = await Deno.open(temp, {
+      write: true,
+      create: true,
+      truncate: true,
+      mode: opts.mode ?? 0o600,
+    });
+    try {
+      let off = 0;
+      while (off < bytes.length) off += await file.write(bytes.subarray(off));
+      await file.syncData();
+    } finally {
+      file.close();
+    }
+    try {
+      await Deno.chmod(temp, opts.mode ?? 0o600);
+      await Deno.rename(temp, path);
+    } catch (err) {
+      await Deno.remove(temp).catch(() => {});
+      throw err;
+    }
+  },
+  async remove(path: string): Promise<boolean> {
+    try {
+      await Deno.remove(path);
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  },
+  async removeTree(path: string): Promise<void> {
+    try {
+      await Deno.remove(path, { recursive: true });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  },
+  async list(dir: string): Promise<string[] | null> {
+    try {
+      const names: string[] = [];
+      for await (const e of Deno.readDir(dir)) names.push(e.name);
+      return names.sort();
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  },
+  async stat(path: string): Promise<PathInfo | null> {
+    try {
+      const s = await Deno.stat(path);
+      return {
+        isFile: s.isFile,
+        isDirectory: s.isDirectory,
+        size: s.size,
+        mtimeMs: s.mtime?.getTime() ?? null,
+      };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  },
+  async mkdirp(path: string, mode = 0o700): Promise<void> {
+    await Deno.mkdir(path, { recursive: true, mode });
+  },
+};
