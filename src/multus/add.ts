@@ -1,0 +1,260 @@
+/**
+ * CNI ADD (Multus `CmdAdd`), shared by the thin plugin and the daemon: config,
+ * readiness, pod, delegates, plan, the scratch cache written before any delegate runs,
+ * requested interface names checked before anything is attached, delegates in order,
+ * default routes, one network-status write, events. On any failure the delegates
+ * already attempted are deleted in reverse order and the original error is returned
+ * (cleanup failures go into its details). The master's result is returned.
+ *
+ * @module
+ */
+import { CniCode, CniError } from "../cni/error.ts";
+import type { CmdArgs } from "../cni/skel.ts";
+import type { CniResult } from "../cni/types.ts";
+import type { CniRuntime } from "../cni/conflist.ts";
+import {
+  buildNetworkStatus,
+  emptyResult,
+  type K8sArgs,
+  type MultusConf,
+  parseK8sArgs,
+  type PlannedDelegate,
+  planPodNetworks,
+  type StatusInput,
+} from "../engine/multus.ts";
+import { loadConf, type LoadConfOptions, waitForReadiness } from "./config.ts";
+import type { KubeAccess, MultusDeps, Pod } from "./deps.ts";
+import { addDelegate, delDelegate, multusRuntime } from "./delegates.ts";
+import { cmdErr, messageOf, pluginErr } from "./errors.ts";
+import {
+  auxChainDelegate,
+  clusterDelegates,
+  podDelegates,
+  type ResolveContext,
+} from "./resolve.ts";
+import { applyDefaultRoutes } from "./routes.ts";
+import { readDeviceInfo, writeScratchCache } from "./state.ts";
+
+/** Options of the Multus commands (thick mode passes the daemon's overlay). */
+export interface CommandOptions {
+  conf?: LoadConfOptions;
+}
+
+/** Loads the config, the k8s args and the Kubernetes access every command starts with. */
+export async function commandContext(
+  args: CmdArgs,
+  deps: MultusDeps,
+  opts: CommandOptions,
+): Promise<{ conf: MultusConf; k8s: K8sArgs; kube: KubeAccess | null }> {
+  const conf = loadConf(args.stdinText, deps, opts.conf ?? {});
+  let kube: KubeAccess | null;
+  try {
+    kube = await deps.kube({ kubeconfig: conf.kubeconfig });
+  } catch (err) {
+    throw cmdErr(null, err, "error getting k8s client: ");
+  }
+  let k8s: K8sArgs;
+  try {
+    k8s = parseK8sArgs(args.args);
+  } catch (err) {
+    throw cmdErr(null, err, "error getting k8s args: ");
+  }
+  return { conf, k8s, kube };
+}
+
+async function rollback(
+  attempted: PlannedDelegate[],
+  rt: CniRuntime,
+  deps: MultusDeps,
+): Promise<string[]> {
+  const problems: string[] = [];
+  for (const d of [...attempted].reverse()) {
+    try {
+      await delDelegate(d, rt);
+    } catch (err) {
+      problems.push(messageOf(err));
+      deps.logger.error(`rollback of "${d.name}" (${d.ifName}) failed: ${messageOf(err)}`);
+    }
+  }
+  return problems;
+}
+
+async function checkInterfaceNames(
+  delegates: PlannedDelegate[],
+  netns: string,
+  k8s: K8sArgs,
+  deps: MultusDeps,
+): Promise<void> {
+  const master = delegates[0];
+  if (!master) return;
+  const type = (d: PlannedDelegate): string => d.list.plugins[0]?.type ?? "";
+  let existing: string[];
+  try {
+    existing = await deps.netns.linkNames(netns);
+  } catch (err) {
+    throw pluginErr(
+      k8s,
+      master.list.name,
+      new CniError(
+        CniCode.InvalidEnvironment,
+        `DelegateAdd: cannot set "${
+          type(master)
+        }" interface name to "${master.ifName}": validateIfName: no net namespace ${netns} found: ${
+          messageOf(err)
+        }`,
+      ),
+      `error adding container to network "${master.list.name}": `,
+    );
+  }
+  for (const d of delegates) {
+    if (!existing.includes(d.ifName)) continue;
+    throw pluginErr(
+      k8s,
+      d.list.name,
+      new CniError(
+        d.isMaster ? CniCode.InvalidEnvironment : CniCode.InvalidNetworkConfig,
+        `DelegateAdd: cannot set "${
+          type(d)
+        }" interface name to "${d.ifName}": validateIfName: interface name ${d.ifName} already exists`,
+      ),
+      `error adding container to network "${d.list.name}": `,
+    );
+  }
+}
+
+async function writeStatusAndEvents(
+  kube: KubeAccess,
+  pod: Pod,
+  inputs: StatusInput[],
+  deps: MultusDeps,
+): Promise<void> {
+  const { statuses, annotation, events } = buildNetworkStatus(inputs);
+  for (const event of events) kube.events.record(pod, event);
+  if (statuses.length === 0) return;
+  const written = await kube.status.writeNetworkStatus(pod, annotation);
+  if (!written) {
+    deps.logger.verbose(
+      `warning: tolerated failure writing network status (pod ${pod.metadata.namespace}/${pod.metadata.name} not found)`,
+    );
+  }
+}
+
+/** Runs CNI ADD; returns the master delegate's result. */
+export async function cmdAdd(
+  args: CmdArgs,
+  deps: MultusDeps,
+  opts: CommandOptions = {},
+): Promise<CniResult> {
+  const { conf, k8s, kube } = await commandContext(args, deps, opts);
+  try {
+    return await addWithContext(args, deps, { conf, k8s, kube });
+  } finally {
+    await kube?.events.flush();
+  }
+}
+
+async function addWithContext(
+  args: CmdArgs,
+  deps: MultusDeps,
+  { conf, k8s, kube }: { conf: MultusConf; k8s: K8sArgs; kube: KubeAccess | null },
+): Promise<CniResult> {
+  try {
+    await waitForReadiness(conf, deps);
+  } catch (err) {
+    throw cmdErr(k8s, err);
+  }
+  let pod: Pod | null = null;
+  if (kube) {
+    pod = await kube.pods.getPod(k8s.podNamespace, k8s.podName, { uid: k8s.podUid, isDel: false });
+    if (!pod) {
+      deps.logger.verbose(
+        `CmdAdd: Warning: pod [${k8s.podNamespace}/${k8s.podName}] not found, exiting with empty CNI result`,
+      );
+      return emptyResult({ cniVersion: conf.cniVersion, ifName: args.ifName, netns: args.netns });
+    }
+  }
+  const ctx: ResolveContext = { conf, kube, pod, deps };
+  const base = await clusterDelegates(ctx).catch((err) => {
+    throw cmdErr(k8s, err, "failed to get clusterNetwork/defaultNetworks: ");
+  });
+  const delegates = await podDelegates(ctx, base).catch((err) => {
+    throw cmdErr(k8s, err, "error loading k8s delegates k8s args: ");
+  });
+  const aux = await auxChainDelegate(ctx).catch((err) => {
+    throw cmdErr(k8s, err);
+  });
+  if (aux) delegates.push(aux);
+  let plan;
+  try {
+    plan = planPodNetworks({
+      conf,
+      containerId: args.containerId,
+      netns: args.netns,
+      ifName: args.ifName,
+      cniArgs: args.args,
+      k8sArgs: k8s,
+      delegates,
+    });
+  } catch (err) {
+    throw cmdErr(k8s, err);
+  }
+  try {
+    await writeScratchCache(deps.fs, conf.cniDir, args.containerId, plan.scratchCache);
+  } catch (err) {
+    throw cmdErr(k8s, err, "error saving the delegates: ");
+  }
+  await checkInterfaceNames(plan.delegates, args.netns, k8s, deps);
+
+  const rt = multusRuntime(conf, deps, args.path);
+  const inputs: StatusInput[] = [];
+  let master: CniResult | undefined;
+  for (const [i, d] of plan.delegates.entries()) {
+    try {
+      let result: CniResult;
+      try {
+        result = await addDelegate(d, rt);
+      } catch (err) {
+        throw pluginErr(
+          k8s,
+          d.list.name,
+          err,
+          `error adding container to network "${d.list.name}": `,
+        );
+      }
+      if (d.isMaster || master === undefined) master = result;
+      await applyDefaultRoutes(d, result, conf, deps).catch((err) => {
+        throw cmdErr(k8s, err);
+      });
+      const deviceInfo = await readDeviceInfo(deps.fs, d.deviceInfoFile);
+      inputs.push({
+        name: d.name,
+        isDefault: d.isMaster,
+        ifName: d.ifName,
+        result,
+        ...(deviceInfo ? { deviceInfo } : {}),
+      });
+    } catch (err) {
+      const problems = await rollback(plan.delegates.slice(0, i + 1), rt, deps);
+      throw withCleanup(CniError.from(err), problems);
+    }
+  }
+  if (kube && pod) {
+    try {
+      await writeStatusAndEvents(kube, pod, inputs, deps);
+    } catch (err) {
+      const problems = await rollback(plan.delegates, rt, deps);
+      throw withCleanup(cmdErr(k8s, err, "error setting the networks status: "), problems);
+    }
+  }
+  if (!master) throw cmdErr(k8s, new CniError(CniCode.InvalidNetworkConfig, "no delegates to run"));
+  return master;
+}
+
+function withCleanup(err: CniError, problems: string[]): CniError {
+  if (problems.length === 0) return err;
+  const cleanup = `rollback: ${problems.join(" / ")}`;
+  return new CniError(err.code, err.message, {
+    details: err.details ? `${err.details}; ${cleanup}` : cleanup,
+    cause: err,
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * Running one planned delegate through the CNI toolkit (libcni semantics: bin dirs,
+ * cache dir, capability args), with Multus's error wording per command.
+ *
+ * @module
+ */
+import { CniError } from "../cni/error.ts";
+import {
+  addNetworkList,
+  checkNetworkList,
+  type CniRuntime,
+  delNetworkList,
+  type RuntimeConf,
+} from "../cni/conflist.ts";
+import type { CniResult } from "../cni/types.ts";
+import type { MultusConf, PlannedDelegate } from "../engine/multus.ts";
+import type { MultusDeps } from "./deps.ts";
+
+/** The libcni runtime Multus uses: `binDir` then `CNI_PATH`, cache dir `cniDir`. */
+export function multusRuntime(conf: MultusConf, deps: MultusDeps, cniPath: string): CniRuntime {
+  const dirs = [conf.binDir, ...cniPath.split(":")].filter((d) => d !== "");
+  return {
+    binDirs: [...new Set(dirs)],
+    cacheDir: conf.cniDir,
+    env: deps.env,
+    deps: {
+      exec: deps.exec,
+      fs: deps.fs,
+      stderr: (text) => deps.logger.debug(`delegate stderr: ${text.trim()}`),
+      sleep: deps.sleep,
+    },
+    ...(deps.invoke ? { invoke: deps.invoke } : {}),
+  };
+}
+
+function runtimeConf(d: PlannedDelegate, netns?: string): RuntimeConf {
+  return {
+    containerId: d.containerId,
+    netns: netns ?? d.netns,
+    ifName: d.ifName,
+    args: d.args,
+    capabilityArgs: d.capabilityArgs,
+  };
+}
+
+/** ADD of one delegate; libcni's error as is (the caller adds Multus's prefix). */
+export function addDelegate(d: PlannedDelegate, rt: CniRuntime): Promise<CniResult> {
+  return addNetworkList(d.list, runtimeConf(d), rt);
+}
+
+/**
+ * DEL of one delegate. `netns` overrides the plan's (empty when the namespace is gone,
+ * as a runtime passes it then).
+ *
+ * @throws {CniError} `DelegateDel: error invoking ConflistDel - "<name>": ...` (Multus's wording).
+ */
+export async function delDelegate(
+  d: PlannedDelegate,
+  rt: CniRuntime,
+  netns?: string,
+): Promise<void> {
+  try {
+    await delNetworkList(d.list, runtimeConf(d, netns), rt);
+  } catch (err) {
+    throw d.isConflist
+      ? CniError.from(err).withPrefix(
+        `DelegateDel: error invoking ConflistDel - "${d.list.name}": conflistDel: error in getting result from DelNetworkList: `,
+      )
+      : CniError.from(err).withPrefix(
+        `DelegateDel: error invoking DelegateDel - "${
+          d.list.plugins[0]?.type
+        }": error in getting result from DelNetwork: `,
+      );
+  }
+}
+
+/** CHECK of one delegate, with Multus's wording. */
+export async function checkDelegate(d: PlannedDelegate, rt: CniRuntime): Promise<void> {
+  try {
+    await checkNetworkList(d.list, runtimeConf(d), rt);
+  } catch (err) {
+    throw d.isConflist
+      ? CniError.from(err).withPrefix(
+        `DelegateCheck: error invoking ConflistCheck - "${d.list.name}": conflistCheck: error in getting result from CheckNetworkList: `,
+      )
+      : CniError.from(err).withPrefix(
+        `DelegateCheck: error invoking DelegateCheck - "${
+          d.list.plugins[0]?.type
+        }": error in getting result from CheckNetwork: `,
+      );
+  }
+}

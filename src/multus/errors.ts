@@ -1,0 +1,27 @@
+/**
+ * Multus's error prefixes: `Multus: [<ns>/<pod>/<uid>]: ` for command errors and
+ * `[<ns>/<pod>/<uid>:<network>]: ` for a delegate's failure. The CNI code of the
+ * underlying error is kept.
+ *
+ * @module
+ */
+import { CniError } from "../cni/error.ts";
+import type { K8sArgs } from "../engine/multus.ts";
+
+/** Multus `cmdErr`: `Multus: [ns/name/uid]: <msg>` (no pod part when args are unknown). */
+export function cmdErr(k8s: K8sArgs | null, err: unknown, what = ""): CniError {
+  const pod = k8s ? `[${k8s.podNamespace}/${k8s.podName}/${k8s.podUid}]: ` : "";
+  return CniError.from(err).withPrefix(`Multus: ${pod}${what}`);
+}
+
+/** Multus `cmdPluginErr`: `[ns/name/uid:network]: <msg>`. */
+export function pluginErr(k8s: K8sArgs, network: string, err: unknown, what = ""): CniError {
+  return CniError.from(err).withPrefix(
+    `[${k8s.podNamespace}/${k8s.podName}/${k8s.podUid}:${network}]: ${what}`,
+  );
+}
+
+/** The message of any thrown value. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

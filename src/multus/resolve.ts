@@ -1,0 +1,275 @@
+/**
+ * Turning a pod's networks into delegate configs, in Multus's order: the cluster
+ * network (`clusterNetwork`: a NAD in `multusNamespace`, a config in `confDir` by name,
+ * a directory, a `.conflist` with its subdirectory chain, or a `.conf` path) or the
+ * static `delegates`; then `defaultNetworks` (not for `systemNamespaces`); the
+ * `v1.multus-cni.io/default-network` annotation replacing the cluster network; the
+ * `k8s.v1.cni.cncf.io/networks` elements; the auxiliary chain. The I/O happens here;
+ * every decision about the configs is the engine's.
+ *
+ * @module
+ */
+import { CniCode, CniError } from "../cni/error.ts";
+import {
+  chainConflist,
+  type DelegateConf,
+  loadDelegate,
+  lookupConfFile,
+  type MultusConf,
+  nadConfig,
+  type NetworkSelection,
+  podNetworkRequests,
+} from "../engine/multus.ts";
+import type { KubeAccess, MultusDeps, Pod } from "./deps.ts";
+import { messageOf } from "./errors.ts";
+
+/** What resolution needs. */
+export interface ResolveContext {
+  conf: MultusConf;
+  kube: KubeAccess | null;
+  pod: Pod | null;
+  deps: MultusDeps;
+}
+
+const CONF_EXTENSIONS = [".conf", ".json", ".conflist"];
+
+/** The CNI code for a failed API read: 7 for a missing object, 11 when worth retrying. */
+function apiErrorCode(err: unknown): number {
+  const status = (err as { status?: number } | null)?.status;
+  if (status === 404) return CniCode.InvalidNetworkConfig;
+  if (status === undefined || status >= 500 || status === 429) return CniCode.TryAgainLater;
+  return CniCode.Internal;
+}
+
+async function readConfigFiles(
+  dir: string,
+  deps: MultusDeps,
+  extensions: string[],
+): Promise<Array<{ name: string; text: string }>> {
+  const names = (await deps.fs.list(dir)) ?? [];
+  const out: Array<{ name: string; text: string }> = [];
+  for (const name of names) {
+    if (!extensions.some((ext) => name.endsWith(ext))) continue;
+    const text = await deps.fs.readText(`${dir}/${name}`);
+    if (text !== null) out.push({ name, text });
+  }
+  return out;
+}
+
+/** nad-client `GetCNIConfigFromFile`: the config named `name` in `dir`. */
+async function configFromDir(name: string, dir: string, deps: MultusDeps): Promise<string> {
+  const files = await readConfigFiles(dir, deps, CONF_EXTENSIONS);
+  return lookupConfFile(name, { dir, files }).configText;
+}
+
+/**
+ * A NAD's delegate (Multus `getKubernetesDelegate`); records `NoNetworkFound` on the pod
+ * when the NAD cannot be read.
+ */
+export async function nadDelegate(
+  element: NetworkSelection,
+  ctx: ResolveContext,
+): Promise<DelegateConf> {
+  const { kube, pod, conf, deps } = ctx;
+  if (!kube) throw new CniError(CniCode.InvalidNetworkConfig, "no Kubernetes client to read NADs");
+  let nad;
+  try {
+    nad = await kube.nads.getNad(element.namespace, element.name);
+  } catch (err) {
+    const why =
+      `cannot find a network-attachment-definition (${element.name}) in namespace (${element.namespace}): ${
+        messageOf(err)
+      }`;
+    if (pod) kube.events.record(pod, { type: "Warning", reason: "NoNetworkFound", message: why });
+    throw new CniError(apiErrorCode(err), `getKubernetesDelegate: ${why}`, { cause: err });
+  }
+  const cfg = nadConfig(nad);
+  const configText = "configText" in cfg
+    ? cfg.configText
+    : await configFromDir(cfg.nadName, conf.confDir, deps).catch((err) => {
+      throw CniError.from(err).withPrefix("GetCNIConfig: err in GetCNIConfigFromFile: ");
+    });
+  return loadDelegate(configText, {
+    element,
+    ...(cfg.resourceName ? { resourceName: cfg.resourceName } : {}),
+  });
+}
+
+async function conflistWithChain(path: string, deps: MultusDeps): Promise<string> {
+  const text = await deps.fs.readText(path);
+  if (text === null) throw new Error(`error loading CNI conflist file ${path}: no such file`);
+  const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+  let name: string;
+  try {
+    name = String(JSON.parse(text)?.name ?? "");
+  } catch {
+    name = "";
+  }
+  const extra = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)
+    ? await readConfigFiles(`${dir}/${name}`, deps, [".conf"])
+    : [];
+  try {
+    return chainConflist({ text, extraPlugins: extra }).configText;
+  } catch (err) {
+    throw CniError.from(err).withPrefix(`error loading CNI conflist file ${path}: `);
+  }
+}
+
+/** Multus `getNetDelegate`: a clusterNetwork/defaultNetworks value to a delegate. */
+export async function networkDelegate(value: string, ctx: ResolveContext): Promise<DelegateConf> {
+  const { conf, deps } = ctx;
+  if (!value.includes("/")) {
+    let nadError: unknown;
+    if (ctx.kube) {
+      try {
+        return await nadDelegate({ name: value, namespace: conf.multusNamespace }, {
+          ...ctx,
+          pod: null,
+        });
+      } catch (err) {
+        nadError = err;
+      }
+    }
+    try {
+      return loadDelegate(await configFromDir(value, conf.confDir, deps));
+    } catch (err) {
+      const nadWhy = nadError ? `${messageOf(nadError)}; ` : "";
+      throw new CniError(
+        CniCode.InvalidNetworkConfig,
+        `getNetDelegate: cannot find network: ${value} (${nadWhy}${messageOf(err)})`,
+        { cause: err },
+      );
+    }
+  }
+  const info = await deps.fs.stat(value);
+  if (!info) {
+    throw new CniError(CniCode.InvalidNetworkConfig, `stat ${value}: no such file or directory`);
+  }
+  if (info.isDirectory) {
+    const files = await readConfigFiles(value, deps, [".conf", ".conflist"]);
+    if (files.length === 0) {
+      throw new CniError(
+        CniCode.InvalidNetworkConfig,
+        `getNetDelegate: cannot find network: ${value}`,
+      );
+    }
+    return loadDelegate(lookupConfFile("", { dir: value, files }).configText);
+  }
+  if (value.endsWith(".conflist")) return loadDelegate(await conflistWithChain(value, deps));
+  const text = await deps.fs.readText(value);
+  if (text === null) {
+    throw new CniError(CniCode.InvalidNetworkConfig, `stat ${value}: no such file or directory`);
+  }
+  const dir = value.slice(0, value.lastIndexOf("/")) || "/";
+  const name = value.slice(value.lastIndexOf("/") + 1);
+  return loadDelegate(
+    lookupConfFile("", { dir, files: [{ name, text }], mode: "file" }).configText,
+  );
+}
+
+/**
+ * The cluster network and `defaultNetworks` (Multus `GetDefaultNetworks`), or the static
+ * `delegates` when no `clusterNetwork` is set. The first delegate is the master.
+ */
+export async function clusterDelegates(ctx: ResolveContext): Promise<DelegateConf[]> {
+  const { conf, pod } = ctx;
+  if (!conf.clusterNetwork) {
+    if (conf.delegates.length === 0 && !ctx.kube) {
+      throw new CniError(
+        CniCode.InvalidNetworkConfig,
+        "GetDefaultNetworks: must have either Kubernetes config or delegates",
+      );
+    }
+    return [...conf.delegates];
+  }
+  const out: DelegateConf[] = [];
+  try {
+    out.push(await networkDelegate(conf.clusterNetwork, ctx));
+  } catch (err) {
+    throw CniError.from(err).withPrefix(
+      `GetDefaultNetworks: failed to get clusterNetwork ${conf.clusterNetwork} in namespace ${conf.multusNamespace}: `,
+    );
+  }
+  if (pod && !conf.systemNamespaces.includes(pod.metadata.namespace)) {
+    for (const name of conf.defaultNetworks) out.push(await networkDelegate(name, ctx));
+  }
+  return out;
+}
+
+/**
+ * Applies the pod's annotations (Multus `TryLoadPodDelegates`): the default-network
+ * annotation replaces the master; annotation networks are appended in order.
+ */
+export async function podDelegates(
+  ctx: ResolveContext,
+  base: DelegateConf[],
+): Promise<DelegateConf[]> {
+  const { kube, pod, conf } = ctx;
+  if (!kube || !pod) {
+    if (base.length === 0) {
+      throw new CniError(
+        CniCode.InvalidNetworkConfig,
+        "TryLoadPodDelegates: must have either Kubernetes config or delegates",
+      );
+    }
+    return base;
+  }
+  const requests = podNetworkRequests({
+    conf,
+    podNamespace: pod.metadata.namespace,
+    annotations: pod.metadata.annotations ?? {},
+  });
+  const out = [...base];
+  if (requests.defaultNetwork) {
+    try {
+      out[0] = await nadDelegate(requests.defaultNetwork, ctx);
+    } catch (err) {
+      throw CniError.from(err).withPrefix(
+        "TryLoadPodDelegates: error in loading K8s cluster default network from pod annotation: tryLoadK8sPodDefaultNetwork: failed getting the delegate: ",
+      );
+    }
+  }
+  for (const element of requests.networks) {
+    try {
+      out.push(await nadDelegate(element, ctx));
+    } catch (err) {
+      throw CniError.from(err).withPrefix(
+        "TryLoadPodDelegates: error in getting k8s network for pod: GetNetworkDelegates: failed getting the delegate: ",
+      );
+    }
+  }
+  return out;
+}
+
+/** The auxiliary chain delegate, when configured and non-trivial; load errors are logged. */
+export async function auxChainDelegate(ctx: ResolveContext): Promise<DelegateConf | null> {
+  const { conf, deps } = ctx;
+  if (!conf.auxiliaryCNIChainName) return null;
+  if (!conf.clusterNetwork.includes("/")) {
+    throw new CniError(
+      CniCode.InvalidNetworkConfig,
+      `auxiliary chain used but ClusterNetwork must be a path, and it is not a path: ${conf.clusterNetwork}`,
+    );
+  }
+  const dir = conf.clusterNetwork.slice(0, conf.clusterNetwork.lastIndexOf("/")) || "/";
+  try {
+    const extra = await readConfigFiles(`${dir}/${conf.auxiliaryCNIChainName}`, deps, [".conf"]);
+    const chain = chainConflist({
+      auxChain: { cniVersion: conf.cniVersion, name: conf.auxiliaryCNIChainName },
+      extraPlugins: extra,
+    });
+    return chain.pluginCount > 1 ? loadDelegate(chain.configText) : null;
+  } catch (err) {
+    deps.logger.error(`LoadChainedDelegatesFromBytes: ${messageOf(err)}`);
+    return null;
+  }
+}
+
+/** Every delegate of the pod, in execution order (master first). */
+export async function resolveDelegates(ctx: ResolveContext): Promise<DelegateConf[]> {
+  const base = await clusterDelegates(ctx);
+  const all = await podDelegates(ctx, base);
+  const aux = await auxChainDelegate(ctx);
+  if (aux) all.push(aux);
+  return all;
+}

@@ -1,0 +1,58 @@
+/**
+ * Multus's on-disk state besides libcni's result cache: the scratch cache
+ * `<cniDir>/<containerID>` (the pod's delegate list, written before any delegate runs,
+ * read by DEL) and the CNI device-info files.
+ *
+ * @module
+ */
+import type { Fs } from "../platform/fs.ts";
+
+/** The scratch cache's path. */
+export function scratchCachePath(cniDir: string, containerId: string): string {
+  return `${cniDir}/${containerId}`;
+}
+
+/** Writes the scratch cache atomically (0600 in a 0700 directory). */
+export function writeScratchCache(
+  fs: Pick<Fs, "writeAtomic">,
+  cniDir: string,
+  containerId: string,
+  text: string,
+): Promise<void> {
+  return fs.writeAtomic(scratchCachePath(cniDir, containerId), text, {
+    mode: 0o600,
+    dirMode: 0o700,
+  });
+}
+
+/** The scratch cache's text, or null when there is none. */
+export function readScratchCache(
+  fs: Pick<Fs, "readText">,
+  cniDir: string,
+  containerId: string,
+): Promise<string | null> {
+  return fs.readText(scratchCachePath(cniDir, containerId));
+}
+
+/** Removes the scratch cache; a missing one is fine. */
+export function removeScratchCache(
+  fs: Pick<Fs, "remove">,
+  cniDir: string,
+  containerId: string,
+): Promise<boolean> {
+  return fs.remove(scratchCachePath(cniDir, containerId));
+}
+
+/** A CNI device-info file's JSON, or undefined when absent or unreadable. */
+export async function readDeviceInfo(
+  fs: Pick<Fs, "readText">,
+  path: string | undefined,
+): Promise<Record<string, unknown> | undefined> {
+  if (!path) return undefined;
+  try {
+    const text = await fs.readText(path);
+    return text === null ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
