@@ -19,14 +19,22 @@ export interface Pod {
     uid?: string;
     resourceVersion?: string;
     annotations?: Record<string, string>;
+    [key: string]: unknown;
   };
-  spec?: { nodeName?: string };
+  spec?: { nodeName?: string; [key: string]: unknown };
+  [key: string]: unknown;
 }
 
 /** The parts of a NetworkAttachmentDefinition Multus reads. */
 export interface Nad {
-  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
   spec?: { config?: string };
+  [key: string]: unknown;
 }
 
 /** Looks pods up with Multus's GetPod policy (retries, UID check). */

@@ -20,6 +20,7 @@ import {
   type NetworkSelection,
   podNetworkRequests,
 } from "../engine/multus.ts";
+import { isNotFound, isRetriable } from "../kube/mod.ts";
 import type { KubeAccess, MultusDeps, Pod } from "./deps.ts";
 import { messageOf } from "./errors.ts";
 
@@ -35,9 +36,8 @@ const CONF_EXTENSIONS = [".conf", ".json", ".conflist"];
 
 /** The CNI code for a failed API read: 7 for a missing object, 11 when worth retrying. */
 function apiErrorCode(err: unknown): number {
-  const status = (err as { status?: number } | null)?.status;
-  if (status === 404) return CniCode.InvalidNetworkConfig;
-  if (status === undefined || status >= 500 || status === 429) return CniCode.TryAgainLater;
+  if (isNotFound(err)) return CniCode.InvalidNetworkConfig;
+  if (isRetriable(err)) return CniCode.TryAgainLater;
   return CniCode.Internal;
 }
 

@@ -1,0 +1,60 @@
+/**
+ * Composition root of the thin plugin (`multus`): every effect wired to the real
+ * process, file system and API; Kubernetes access built per the config's `kubeconfig`.
+ *
+ * @module
+ */
+import { pluginMain } from "../cni/skel.ts";
+import { loadKubeClient } from "../kube/mod.ts";
+import { denoExec } from "../platform/exec.ts";
+import { denoFs } from "../platform/fs.ts";
+import { MultusLogger } from "../platform/log.ts";
+import { isOwnNetns } from "../platform/netns.ts";
+import { processEnv } from "../platform/process.ts";
+import { processStdio } from "../platform/stdio.ts";
+import { BUILD_INFO } from "../_build_info.ts";
+import type { MultusDeps } from "./deps.ts";
+import { clientAccess } from "./kube_access.ts";
+import { nsenterNetnsOps } from "./netns_ops.ts";
+import { multusFuncs } from "./plugin.ts";
+
+/** The thin plugin's dependencies over the real world. */
+export function thinDeps(logger: MultusLogger): MultusDeps {
+  return {
+    exec: denoExec,
+    fs: denoFs,
+    logger,
+    configureLogging: (conf) =>
+      logger.configure({
+        toStderr: conf.logToStderr,
+        ...(conf.logLevel ? { level: conf.logLevel as "debug" } : {}),
+        ...(conf.logFile ? { file: conf.logFile } : {}),
+        ...(conf.logOptions ? { options: conf.logOptions } : {}),
+      }),
+    async kube({ kubeconfig }) {
+      const client = await loadKubeClient({
+        kubeconfig,
+        env: processEnv,
+        fs: denoFs,
+        exec: denoExec,
+        onWarning: (m) => logger.warning(m),
+      });
+      return client ? clientAccess(client, { logger }) : null;
+    },
+    netns: nsenterNetnsOps(denoExec, denoFs),
+    env: processEnv.toObject(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => Date.now(),
+  };
+}
+
+/** Runs one thin-plugin invocation; returns the exit code. */
+export function runThinPlugin(): Promise<number> {
+  const logger = new MultusLogger({ level: "panic", toStderr: true });
+  return pluginMain(multusFuncs(thinDeps(logger)), {
+    about: `multus-deno thin plugin version:${BUILD_INFO.version} commit:${BUILD_INFO.commit}`,
+    env: processEnv,
+    stdio: processStdio,
+    isOwnNetns,
+  });
+}
