@@ -29,11 +29,15 @@ async function main(): Promise<number> {
     const { runPassthru } = await import("./passthru/main.ts");
     return await runPassthru();
   }
-  const { processStdio } = await import("./platform/stdio.ts");
-  processStdio.writeStderr(
-    `${name}: mode not built yet${sub ? ` (sub-command "${sub}")` : ""}; rest: ${rest.length}\n`,
-  );
-  return 1;
+  if (sub !== undefined && !sub.startsWith("-")) {
+    const { processStdio } = await import("./platform/stdio.ts");
+    processStdio.writeStderr(
+      `${name}: unknown sub-command "${sub}" (${rest.length} more arguments)\n`,
+    );
+    return 2;
+  }
+  const { runThinPlugin } = await import("./multus/main.ts");
+  return await runThinPlugin();
 }
 
 Deno.exit(await main());

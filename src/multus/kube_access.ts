@@ -9,9 +9,8 @@
 import { CniCode, CniError } from "../cni/error.ts";
 import {
   getPodWithRetry,
-  isConflict,
   isNotFound,
-  KubeApiError,
+  isUidMismatch,
   type KubeClient,
   podEvent,
   type PollClock,
@@ -81,7 +80,7 @@ export function clientAccess(client: KubeClient, opts: ClientAccessOptions): Kub
         } catch (err) {
           if (isNotFound(err)) return false;
           // A recreated pod: PATCH fails validation (uid is immutable, 422); a PUT would be 409.
-          if (isConflict(err) || (err instanceof KubeApiError && err.code === 422)) {
+          if (isUidMismatch(err)) {
             throw new CniError(
               CniCode.TryAgainLater,
               `SetNetworkStatus: pod ${namespace}/${name} is no longer the pod with UID "${uid}": ${

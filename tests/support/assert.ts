@@ -8,7 +8,8 @@ import nodeAssert from "node:assert/strict";
 
 /** Asserts `value` is truthy (narrows its type). */
 export function assert(value: unknown, message?: string): asserts value {
-  nodeAssert.ok(value, message);
+  if (message === undefined) nodeAssert.ok(value);
+  else nodeAssert.ok(value, message);
 }
 
 /** Deep strict equality. */
@@ -17,17 +18,20 @@ export function assertEquals<T>(
   expected: T,
   message?: string,
 ): asserts actual is T {
-  nodeAssert.deepStrictEqual(actual, expected, message);
+  if (message === undefined) nodeAssert.deepStrictEqual(actual, expected);
+  else nodeAssert.deepStrictEqual(actual, expected, message);
 }
 
 /** Deep strict inequality. */
 export function assertNotEquals(actual: unknown, expected: unknown, message?: string): void {
-  nodeAssert.notDeepStrictEqual(actual, expected, message);
+  if (message === undefined) nodeAssert.notDeepStrictEqual(actual, expected);
+  else nodeAssert.notDeepStrictEqual(actual, expected, message);
 }
 
 /** `text` matches `re`. */
 export function assertMatch(text: string, re: RegExp, message?: string): void {
-  nodeAssert.match(text, re, message);
+  if (message === undefined) nodeAssert.match(text, re);
+  else nodeAssert.match(text, re, message);
 }
 
 /** `text` contains `part`. */

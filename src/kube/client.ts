@@ -1,0 +1,307 @@
+/**
+ * The lean Kubernetes client: the handful of API calls Multus makes, as JSON over
+ * `fetch` (see `../platform/http.ts`), without loading `@kubernetes/client-node`.
+ *
+ * @module
+ */
+import { BUILD_INFO } from "../_build_info.ts";
+import type { Exec } from "../platform/exec.ts";
+import type { Fs } from "../platform/fs.ts";
+import { type HttpTransport, type HttpTransportOptions, TransportError } from "../platform/http.ts";
+import type { Env } from "../platform/process.ts";
+import { type KubeRequestInfo, RestEngine } from "./_rest.ts";
+import { createCredentialSource, type CredentialSource } from "./credentials.ts";
+import type { KubeConnectionConfig } from "./kubeconfig.ts";
+import type {
+  CoreEvent,
+  KubeList,
+  KubeObject,
+  NetworkAttachmentDefinition,
+  Pod,
+  WatchEvent,
+} from "./types.ts";
+
+export type { KubeRequestInfo };
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Overrides the client's default timeout (10 s) for this call. */
+  timeoutMs?: number;
+  /** Aborts the call (a `TransportError` of kind `aborted`). */
+  signal?: AbortSignal;
+}
+
+/** Options of a list call. */
+export interface ListOptions extends CallOptions {
+  /** Limit to one namespace (default: all namespaces). */
+  namespace?: string;
+  /** e.g. `spec.nodeName=node1`. */
+  fieldSelector?: string;
+  /** e.g. `app=web`. */
+  labelSelector?: string;
+  /** Page size; pass the returned `metadata.continue` as `continue` for the next page. */
+  limit?: number;
+  /** The `metadata.continue` token of the previous page. */
+  continue?: string;
+  /** `0` lets the server answer from its watch cache. */
+  resourceVersion?: string;
+}
+
+/** Options of a watch call. */
+export interface WatchOptions {
+  /** Start after this version (from the list); `""`/`"0"` sends the current state first. */
+  resourceVersion: string;
+  /** Limit to one namespace (default: all namespaces). */
+  namespace?: string;
+  /** e.g. `spec.nodeName=node1`. */
+  fieldSelector?: string;
+  /** e.g. `app=web`. */
+  labelSelector?: string;
+  /** Ask for BOOKMARK events carrying the latest resourceVersion. */
+  allowWatchBookmarks?: boolean;
+  /** Ask the server to end the stream after this many seconds. */
+  timeoutSeconds?: number;
+  /** Ends the stream: the iterator then finishes quietly. */
+  signal: AbortSignal;
+  /** Time allowed until the server answers the request (default the client's timeout). */
+  timeoutMs?: number;
+}
+
+/** The network-status write: one merge patch of pods/status. */
+export interface PodStatusPatch extends CallOptions {
+  /**
+   * When given, the server refuses the patch if the pod's UID differs (a recreated pod;
+   * see `isUidMismatch`).
+   */
+  uid?: string;
+  /** Annotations to set (a `null` value removes one). */
+  annotations: Record<string, string | null>;
+}
+
+/** The API calls Multus makes. */
+export interface KubeClient {
+  /** Where the client points, for logs (`https://10.96.0.1:443 (in-cluster config)`). */
+  readonly description: string;
+  /** `GET /api/v1/namespaces/{ns}/pods/{name}`. */
+  getPod(namespace: string, name: string, opts?: CallOptions): Promise<Pod>;
+  /** `GET /apis/k8s.cni.cncf.io/v1/namespaces/{ns}/network-attachment-definitions/{name}`. */
+  getNad(namespace: string, name: string, opts?: CallOptions): Promise<NetworkAttachmentDefinition>;
+  /**
+   * `PATCH /api/v1/namespaces/{ns}/pods/{name}/status` with a JSON merge patch
+   * `{"metadata":{"uid":...,"annotations":{...}}}`: one request, UID as a precondition.
+   */
+  patchPodStatus(namespace: string, name: string, patch: PodStatusPatch): Promise<Pod>;
+  /** Posts a core/v1 Event (build it with `podEvent`). */
+  createEvent(namespace: string, event: CoreEvent, opts?: CallOptions): Promise<CoreEvent>;
+  /** Lists pods (all namespaces unless `namespace`). */
+  listPods(opts?: ListOptions): Promise<KubeList<Pod>>;
+  /**
+   * Watches pods from `resourceVersion`; the request is sent on the first `next()`. Ends
+   * when the server closes the stream or `signal` aborts; a 410 arrives as an ERROR event.
+   */
+  watchPods(opts: WatchOptions): AsyncIterable<WatchEvent<Pod>>;
+  /** Lists NetworkAttachmentDefinitions (all namespaces unless `namespace`). */
+  listNads(opts?: ListOptions): Promise<KubeList<NetworkAttachmentDefinition>>;
+  /** Watches NetworkAttachmentDefinitions, as {@linkcode KubeClient.watchPods}. */
+  watchNads(opts: WatchOptions): AsyncIterable<WatchEvent<NetworkAttachmentDefinition>>;
+  /** Frees connections. */
+  close(): void;
+}
+
+/** Effects and settings of {@linkcode createKubeClient}. */
+export interface KubeClientDeps {
+  /** Reads token, certificate and key files. */
+  fs: Pick<Fs, "readText" | "stat">;
+  /** Runs exec credential plugins. */
+  exec: Exec;
+  /** The environment exec credential plugins inherit. */
+  env: Pick<Env, "toObject">;
+  /** Default per-request timeout (10 s). */
+  timeoutMs?: number;
+  /** Called after every HTTP exchange (count API requests per operation). */
+  onRequest?: (info: KubeRequestInfo) => void;
+  /** Replaces the credentials derived from the config (the exotic path uses this). */
+  credentials?: CredentialSource;
+  /** Builds transports (default `createHttpTransport`). */
+  transportFactory?: (options: HttpTransportOptions) => HttpTransport;
+  /** Epoch ms (exec credential expiry). */
+  now?: () => number;
+}
+
+/** The default per-request timeout. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+const NAD_API = "/apis/k8s.cni.cncf.io/v1";
+const seg = encodeURIComponent;
+
+function podPath(namespace: string, name: string): string {
+  return `/api/v1/namespaces/${seg(namespace)}/pods/${seg(name)}`;
+}
+
+function collection(base: string, resource: string, namespace?: string): string {
+  return namespace ? `${base}/namespaces/${seg(namespace)}/${resource}` : `${base}/${resource}`;
+}
+
+function call(opts: CallOptions | undefined): CallOptions {
+  const out: CallOptions = {};
+  if (opts?.timeoutMs !== undefined) out.timeoutMs = opts.timeoutMs;
+  if (opts?.signal) out.signal = opts.signal;
+  return out;
+}
+
+function listQuery(opts: ListOptions): Record<string, string | number | undefined> {
+  return {
+    fieldSelector: opts.fieldSelector,
+    labelSelector: opts.labelSelector,
+    limit: opts.limit,
+    continue: opts.continue,
+    resourceVersion: opts.resourceVersion,
+  };
+}
+
+async function* watchStream<T extends KubeObject>(
+  rest: RestEngine,
+  path: string,
+  opts: WatchOptions,
+): AsyncGenerator<WatchEvent<T>> {
+  let res;
+  try {
+    res = await rest.send({
+      method: "GET",
+      path,
+      query: {
+        watch: "true",
+        resourceVersion: opts.resourceVersion,
+        fieldSelector: opts.fieldSelector,
+        labelSelector: opts.labelSelector,
+        allowWatchBookmarks: opts.allowWatchBookmarks ? "true" : undefined,
+        timeoutSeconds: opts.timeoutSeconds,
+      },
+      signal: opts.signal,
+      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    });
+  } catch (err) {
+    // The caller ended the watch before the server answered: end quietly, as a stream does.
+    if (opts.signal.aborted && err instanceof TransportError && err.kind === "aborted") return;
+    throw err;
+  }
+  for await (const line of res.lines()) {
+    if (line.trim() === "") continue;
+    let event: WatchEvent<T>;
+    try {
+      event = JSON.parse(line) as WatchEvent<T>;
+    } catch {
+      throw new Error(`watch ${path}: the API server sent an event that is not JSON`);
+    }
+    yield event;
+  }
+}
+
+/**
+ * A lean client for `config`.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const client = createKubeClient(await loadKubeconfig(path, { fs: denoFs }), { fs: denoFs, exec: denoExec, env: processEnv });
+ * const pod = await client.getPod("default", "web-0");
+ * client.close();
+ * ```
+ */
+export function createKubeClient(config: KubeConnectionConfig, deps: KubeClientDeps): KubeClient {
+  const credentials = deps.credentials ?? createCredentialSource(config, deps);
+  const rest = new RestEngine({
+    server: config.server,
+    tls: config.tls,
+    credentials,
+    userAgent: `multus-deno/${BUILD_INFO.version}`,
+    timeoutMs: deps.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ...(deps.transportFactory ? { transportFactory: deps.transportFactory } : {}),
+    ...(deps.onRequest ? { onRequest: deps.onRequest } : {}),
+  });
+  return {
+    description: `${config.server} (${config.origin})`,
+    getPod: (namespace, name, opts) =>
+      rest.json<Pod>({ method: "GET", path: podPath(namespace, name), ...call(opts) }),
+    getNad: (namespace, name, opts) =>
+      rest.json<NetworkAttachmentDefinition>({
+        method: "GET",
+        path: `${NAD_API}/namespaces/${seg(namespace)}/network-attachment-definitions/${seg(name)}`,
+        ...call(opts),
+      }),
+    patchPodStatus: (namespace, name, patch) => {
+      const metadata: Record<string, unknown> = {};
+      if (patch.uid) metadata["uid"] = patch.uid;
+      metadata["annotations"] = patch.annotations;
+      return rest.json<Pod>({
+        method: "PATCH",
+        path: `${podPath(namespace, name)}/status`,
+        body: { metadata },
+        contentType: "application/merge-patch+json",
+        ...call(patch),
+      });
+    },
+    createEvent: (namespace, event, opts) =>
+      rest.json<CoreEvent>({
+        method: "POST",
+        path: `/api/v1/namespaces/${seg(namespace)}/events`,
+        body: event,
+        ...call(opts),
+      }),
+    listPods: (opts = {}) =>
+      rest.json<KubeList<Pod>>({
+        method: "GET",
+        path: collection("/api/v1", "pods", opts.namespace),
+        query: listQuery(opts),
+        ...call(opts),
+      }),
+    watchPods: (opts) =>
+      watchStream<Pod>(rest, collection("/api/v1", "pods", opts.namespace), opts),
+    listNads: (opts = {}) =>
+      rest.json<KubeList<NetworkAttachmentDefinition>>({
+        method: "GET",
+        path: collection(NAD_API, "network-attachment-definitions", opts.namespace),
+        query: listQuery(opts),
+        ...call(opts),
+      }),
+    watchNads: (opts) =>
+      watchStream<NetworkAttachmentDefinition>(
+        rest,
+        collection(NAD_API, "network-attachment-definitions", opts.namespace),
+        opts,
+      ),
+    close: () => rest.close(),
+  };
+}
+
+/** Counts API requests (hand its `onRequest` to the client). */
+export class RequestCounter {
+  #log: KubeRequestInfo[] = [];
+
+  /** The hook to pass as `onRequest`. */
+  readonly onRequest = (info: KubeRequestInfo): void => {
+    this.#log.push(info);
+  };
+
+  /** Requests seen since the last reset. */
+  get total(): number {
+    return this.#log.length;
+  }
+
+  /** Requests seen, optionally only those matching `method` and a path prefix. */
+  count(filter: { method?: string; pathPrefix?: string } = {}): number {
+    return this.#log.filter((r) =>
+      (filter.method === undefined || r.method === filter.method) &&
+      (filter.pathPrefix === undefined || r.path.startsWith(filter.pathPrefix))
+    ).length;
+  }
+
+  /** Every request seen, oldest first. */
+  get requests(): readonly KubeRequestInfo[] {
+    return this.#log;
+  }
+
+  /** Forgets what was seen. */
+  reset(): void {
+    this.#log = [];
+  }
+}
