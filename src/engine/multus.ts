@@ -286,6 +286,13 @@ export function planPodNetworks(opts: {
   cniArgs: string;
   k8sArgs: K8sArgs;
   delegates: DelegateConf[];
+  /** Which command the plan is for (MAC/IP args are added for ADD only); default ADD. */
+  command?: "ADD" | "DEL" | "CHECK";
+  /**
+   * Treat every delegate as a secondary (its own requests become its capability args;
+   * no master): the daemon's `/delegate` API, which attaches one extra network.
+   */
+  secondaryOnly?: boolean;
 }): PodNetworkPlan {
   return callEngine("pod_network_plan", opts) as PodNetworkPlan;
 }

@@ -70,7 +70,7 @@ async function rollback(
   const problems: string[] = [];
   for (const d of [...attempted].reverse()) {
     try {
-      await delDelegate(d, rt);
+      await delDelegate(d, rt, { deps });
     } catch (err) {
       problems.push(messageOf(err));
       deps.logger.error(`rollback of "${d.name}" (${d.ifName}) failed: ${messageOf(err)}`);
@@ -212,7 +212,7 @@ async function addWithContext(
     try {
       let result: CniResult;
       try {
-        result = await addDelegate(d, rt);
+        result = await addDelegate(d, rt, deps);
       } catch (err) {
         throw pluginErr(
           k8s,

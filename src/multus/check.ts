@@ -48,5 +48,5 @@ export async function cmdCheck(
     delegates,
   });
   const rt = multusRuntime(conf, deps, args.path);
-  for (const d of plan.delegates) await checkDelegate(d, rt);
+  for (const d of plan.delegates) await checkDelegate(d, rt, deps);
 }

@@ -89,7 +89,7 @@ export async function cmdDel(
     });
     for (const d of [...plan.delegates].reverse()) {
       try {
-        await delDelegate(d, rt, netnsGone ? "" : undefined);
+        await delDelegate(d, rt, { ...(netnsGone ? { netns: "" } : {}), deps });
       } catch (err) {
         errors.push(CniError.from(err));
       }

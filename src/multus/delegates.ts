@@ -43,9 +43,37 @@ function runtimeConf(d: PlannedDelegate, netns?: string): RuntimeConf {
   };
 }
 
+/** Times `run` and reports it to `deps.observeDelegate`. */
+async function observed<T>(
+  d: PlannedDelegate,
+  command: string,
+  deps: Pick<MultusDeps, "observeDelegate" | "now">,
+  run: () => Promise<T>,
+): Promise<T> {
+  if (!deps.observeDelegate) return await run();
+  const started = deps.now();
+  let ok = false;
+  try {
+    const out = await run();
+    ok = true;
+    return out;
+  } finally {
+    deps.observeDelegate({
+      type: d.list.plugins[0]?.type ?? "unknown",
+      command,
+      seconds: (deps.now() - started) / 1000,
+      ok,
+    });
+  }
+}
+
 /** ADD of one delegate; libcni's error as is (the caller adds Multus's prefix). */
-export function addDelegate(d: PlannedDelegate, rt: CniRuntime): Promise<CniResult> {
-  return addNetworkList(d.list, runtimeConf(d), rt);
+export function addDelegate(
+  d: PlannedDelegate,
+  rt: CniRuntime,
+  deps: Pick<MultusDeps, "observeDelegate" | "now"> = { now: Date.now },
+): Promise<CniResult> {
+  return observed(d, "ADD", deps, () => addNetworkList(d.list, runtimeConf(d), rt));
 }
 
 /**
@@ -57,10 +85,15 @@ export function addDelegate(d: PlannedDelegate, rt: CniRuntime): Promise<CniResu
 export async function delDelegate(
   d: PlannedDelegate,
   rt: CniRuntime,
-  netns?: string,
+  opts: { netns?: string; deps?: Pick<MultusDeps, "observeDelegate" | "now"> } = {},
 ): Promise<void> {
   try {
-    await delNetworkList(d.list, runtimeConf(d, netns), rt);
+    await observed(
+      d,
+      "DEL",
+      opts.deps ?? { now: Date.now },
+      () => delNetworkList(d.list, runtimeConf(d, opts.netns), rt),
+    );
   } catch (err) {
     throw d.isConflist
       ? CniError.from(err).withPrefix(
@@ -75,9 +108,13 @@ export async function delDelegate(
 }
 
 /** CHECK of one delegate, with Multus's wording. */
-export async function checkDelegate(d: PlannedDelegate, rt: CniRuntime): Promise<void> {
+export async function checkDelegate(
+  d: PlannedDelegate,
+  rt: CniRuntime,
+  deps: Pick<MultusDeps, "observeDelegate" | "now"> = { now: Date.now },
+): Promise<void> {
   try {
-    await checkNetworkList(d.list, runtimeConf(d), rt);
+    await observed(d, "CHECK", deps, () => checkNetworkList(d.list, runtimeConf(d), rt));
   } catch (err) {
     throw d.isConflist
       ? CniError.from(err).withPrefix(

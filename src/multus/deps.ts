@@ -116,6 +116,8 @@ export interface MultusDeps {
   now(): number;
   /** Delegate exec limits. */
   invoke?: InvokeOptions;
+  /** Called after every delegate command (the daemon's per-plugin-type latency metrics). */
+  observeDelegate?(event: { type: string; command: string; seconds: number; ok: boolean }): void;
   /** Applies a config's logging keys (thin mode; the daemon keeps its own logging). */
   configureLogging?(conf: MultusConf): void;
   /** Overrides for tests: readiness poll interval and limit (Multus: 1 s, 45 s). */

@@ -30,3 +30,25 @@ export function envFromObject(vars: Record<string, string>): Env {
 export function exitProcess(code: number): never {
   Deno.exit(code);
 }
+
+/** The process's user ID. */
+export function processUid(): number {
+  return Deno.uid() ?? -1;
+}
+
+/** Calls `fn` once on SIGTERM or SIGINT; returns a function that stops listening. */
+export function onShutdownSignal(fn: (signal: string) => void): () => void {
+  let fired = false;
+  const handlers: Array<[Deno.Signal, () => void]> = (["SIGTERM", "SIGINT"] as const).map((sig) => [
+    sig,
+    () => {
+      if (fired) return;
+      fired = true;
+      fn(sig);
+    },
+  ]);
+  for (const [sig, h] of handlers) Deno.addSignalListener(sig, h);
+  return () => {
+    for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Composition root of the `multus-shim` mode.
+ *
+ * @module
+ */
+import { pluginMain } from "../cni/skel.ts";
+import { MultusLogger } from "../platform/log.ts";
+import { processEnv } from "../platform/process.ts";
+import { processStdio } from "../platform/stdio.ts";
+import { unixRequest } from "../platform/unix_http.ts";
+import { BUILD_INFO } from "../_build_info.ts";
+import { shimFuncs } from "./shim.ts";
+
+/** Runs one shim invocation; returns the exit code. */
+export function runShim(): Promise<number> {
+  const logger = new MultusLogger({ level: "panic", toStderr: false });
+  return pluginMain(
+    shimFuncs({
+      request: unixRequest,
+      logger,
+      configureLogging: (conf) =>
+        logger.configure({
+          toStderr: conf.logToStderr,
+          ...(conf.logLevel ? { level: conf.logLevel as "debug" } : {}),
+          ...(conf.logFile ? { file: conf.logFile } : {}),
+        }),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      now: () => Date.now(),
+    }),
+    {
+      about: `multus-deno shim version:${BUILD_INFO.version} commit:${BUILD_INFO.commit}`,
+      env: processEnv,
+      stdio: processStdio,
+    },
+  );
+}

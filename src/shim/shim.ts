@@ -1,0 +1,211 @@
+/**
+ * The thick plugin's client (`multus-shim`): forwards the whole CNI invocation (its
+ * environment and stdin) to multus-daemon over the daemon's unix socket as Multus does
+ * (`POST /cni` with `{"env": …, "config": "<base64 stdin>"}`) and prints the answer.
+ *
+ * ADD, CHECK, GC and STATUS first wait for `/readyz` (polled every 100 ms, bounded). DEL
+ * makes one `/healthz` probe and never blocks sandbox teardown when the daemon is gone;
+ * but when the daemon answers that a delegate's DEL failed, that error reaches the
+ * runtime (Go Multus's shim always exits 0 on DEL). The daemon's 1.0.0 result is
+ * converted to the shim config's `cniVersion`.
+ *
+ * @module
+ */
+import { CniCode, CniError } from "../cni/error.ts";
+import type { CmdArgs, PluginFuncs } from "../cni/skel.ts";
+import type { CniResult } from "../cni/types.ts";
+import { convertResult } from "../engine/mod.ts";
+import type { Logger } from "../platform/log.ts";
+import type { UnixHttpResponse } from "../platform/unix_http.ts";
+
+/** The keys of the shim's CNI config it reads itself. */
+export interface ShimConf {
+  cniVersion: string;
+  socketPath: string;
+  logFile: string;
+  logLevel: string;
+  logToStderr: boolean;
+}
+
+/** The shim's effects. */
+export interface ShimDeps {
+  request(
+    socketPath: string,
+    req: { method: string; path: string; body?: string; timeoutMs?: number },
+  ): Promise<UnixHttpResponse>;
+  logger: Logger;
+  configureLogging?(conf: ShimConf): void;
+  sleep(ms: number): Promise<void>;
+  now(): number;
+  /** How long ADD/CHECK/GC/STATUS wait for `/readyz` (Multus: 60 s, polled every 100 ms). */
+  readyTimeoutMs?: number;
+  /** How long a CNI request may take (default 5 minutes). */
+  requestTimeoutMs?: number;
+}
+
+const DEFAULT_SOCKET_DIR = "/run/multus/";
+
+/** The shim's config keys (Multus `ShimNetConf`). */
+export function shimConf(args: CmdArgs): ShimConf {
+  const c = args.config;
+  const dir = typeof c.daemonSocketDir === "string" && c.daemonSocketDir !== ""
+    ? c.daemonSocketDir
+    : DEFAULT_SOCKET_DIR;
+  return {
+    cniVersion: args.cniVersion,
+    socketPath: `${dir.replace(/\/+$/, "")}/multus.sock`,
+    logFile: typeof c.logFile === "string" ? c.logFile : "",
+    logLevel: typeof c.logLevel === "string" ? c.logLevel : "",
+    logToStderr: c.logToStderr === true,
+  };
+}
+
+function base64(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(bin);
+}
+
+async function waitReady(conf: ShimConf, deps: ShimDeps): Promise<void> {
+  const deadline = deps.now() + (deps.readyTimeoutMs ?? 60_000);
+  let last = "";
+  for (;;) {
+    try {
+      const res = await deps.request(conf.socketPath, {
+        method: "GET",
+        path: "/readyz",
+        timeoutMs: 5_000,
+      });
+      if (res.status === 200) return;
+      last = `/readyz answered ${res.status}`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    if (deps.now() >= deadline) {
+      throw new CniError(
+        CniCode.TryAgainLater,
+        `multus-daemon is not ready at ${conf.socketPath} after ${
+          (deps.readyTimeoutMs ?? 60_000) / 1000
+        } s: ${last}`,
+      );
+    }
+    await deps.sleep(100);
+  }
+}
+
+/** Posts the invocation; returns the response body (throws the daemon's CNI error). */
+async function post(args: CmdArgs, conf: ShimConf, deps: ShimDeps): Promise<string> {
+  const body = JSON.stringify({ env: args.env, config: base64(args.stdinText) });
+  let res: UnixHttpResponse;
+  try {
+    res = await deps.request(conf.socketPath, {
+      method: "POST",
+      path: "/cni",
+      body,
+      timeoutMs: deps.requestTimeoutMs ?? 300_000,
+    });
+  } catch (err) {
+    throw new CniError(
+      CniCode.TryAgainLater,
+      `failed to send CNI request: Post "http://dummy/cni": ${
+        err instanceof Error ? err.message.replace(/^POST http:\/\/dummy\/cni: /, "") : err
+      }`,
+      { cause: err },
+    );
+  }
+  if (res.status === 200) return res.body;
+  let wire: { code?: unknown; msg?: unknown; details?: unknown } = {};
+  try {
+    wire = JSON.parse(res.body);
+  } catch {
+    // not a CNI error body
+  }
+  if (typeof wire.msg === "string" && wire.msg !== "") {
+    throw new CniError(
+      typeof wire.code === "number" ? wire.code : CniCode.Internal,
+      wire.msg,
+      typeof wire.details === "string" && wire.details ? { details: wire.details } : {},
+    );
+  }
+  throw new CniError(
+    CniCode.Internal,
+    `CNI request failed with status ${res.status}: '${res.body.trim()}'`,
+  );
+}
+
+/** The shim's CNI commands. */
+export function shimFuncs(deps: ShimDeps): PluginFuncs {
+  const prepare = (args: CmdArgs): ShimConf => {
+    const conf = shimConf(args);
+    deps.configureLogging?.(conf);
+    return conf;
+  };
+  const waitThenPost = async (args: CmdArgs, what: string): Promise<string> => {
+    const conf = prepare(args);
+    try {
+      await waitReady(conf, deps);
+      return await post(args, conf, deps);
+    } catch (err) {
+      throw CniError.from(err).withPrefix(`${what} (shim): `);
+    }
+  };
+  return {
+    async add(args): Promise<CniResult> {
+      const body = await waitThenPost(args, "CmdAdd");
+      let result: CniResult;
+      try {
+        result = JSON.parse(body).Result;
+      } catch (err) {
+        throw new CniError(
+          CniCode.DecodingFailure,
+          `CmdAdd (shim): failed to unmarshal response '${body}': ${err}`,
+        );
+      }
+      deps.logger.verbose(`CmdAdd (shim): ${JSON.stringify(result)}`);
+      return result.cniVersion === args.cniVersion
+        ? result
+        : convertResult(result, args.cniVersion);
+    },
+    async check(args): Promise<void> {
+      await waitThenPost(args, "CmdCheck");
+    },
+    async gc(args): Promise<void> {
+      await waitThenPost(args, "CmdGC");
+    },
+    async status(args): Promise<void> {
+      await waitThenPost(args, "CmdStatus");
+    },
+    async del(args): Promise<void> {
+      const conf = prepare(args);
+      try {
+        const health = await deps.request(conf.socketPath, {
+          method: "GET",
+          path: "/healthz",
+          timeoutMs: 2_000,
+        });
+        if (health.status !== 200) throw new Error(`/healthz answered ${health.status}`);
+      } catch (err) {
+        // The daemon is gone: the sandbox must still be torn down.
+        deps.logger.error(
+          `CmdDel (shim): CheckAPIReadyNow: Daemon not reachable over socketfile: ${
+            err instanceof Error ? err.message : err
+          }; DEL skipped`,
+        );
+        return;
+      }
+      try {
+        await post(args, conf, deps);
+      } catch (err) {
+        const e = CniError.from(err);
+        if (e.message.startsWith("failed to send CNI request")) {
+          deps.logger.error(`CmdDel (shim): ${e.message}; DEL skipped`);
+          return;
+        }
+        throw e.withPrefix("CmdDel (shim): ");
+      }
+    },
+  };
+}
