@@ -275,8 +275,17 @@ export interface PodNetworkPlan {
  * (the ECMP check), and the scratch cache. `delegates` is the final ordered list
  * (master first).
  *
- * @throws {CniError} `multus does not support ECMP for default-route`, duplicate or
- *   invalid interface names, invalid MAC/IP requests.
+ * A delegate without `cniVersion` takes `conf.cniVersion` on every command (its `list`,
+ * `list.bytes` and the scratch cache's `Bytes` carry it). The master gets
+ * `conf.runtimeConfig`; a secondary only its own requests (NPWG section 7.5). `command`
+ * decides what can fail: ADD and CHECK check every interface name (valid and unique)
+ * and the ECMP rule, and ADD adds and validates `MAC`/`IP` in `CNI_ARGS`; DEL never fails
+ * on a request (no name checks, no `MAC`/`IP`, and an ECMP conflict or a bad gateway
+ * only drops `defaultRoute`), so DEL and CHECK callers must pass their command.
+ *
+ * @throws {CniError} code 7: `multus does not support ECMP for default-route`, duplicate
+ *   or invalid requested interface names, `DelegateAdd: failed to parse mac address "x"`
+ *   (or `IP address`), a delegate config that does not parse; code 4: an invalid `ifName`.
  */
 export function planPodNetworks(opts: {
   conf: MultusConf;
@@ -299,7 +308,8 @@ export function planPodNetworks(opts: {
 
 /**
  * Reads Multus's scratch cache (`<cniDir>/<containerID>`), written by us or by Go
- * Multus; the first delegate is the master.
+ * Multus; the first delegate is the master. As in Go Multus's DEL, `Bytes` is the config
+ * and a delegate is a conflist when `ConfList.plugins` is not empty.
  *
  * @throws {CniError} code 6 when the file cannot be decoded.
  */
@@ -330,7 +340,12 @@ export function defaultRouteActions(opts: {
 
 /**
  * Rewrites a libcni cache file's result for default-route changes (Multus
- * `DeleteDefaultGWCache` / `AddDefaultGWCache`; `::/0` is recognised as well as `::0/0`).
+ * `DeleteDefaultGWCache` / `AddDefaultGWCache`): every default route of a flagged family
+ * goes (`::/0` as well as `::0/0`), IPv6 gateways are added as `::/0`, and the text comes
+ * back unchanged when there is nothing to do.
+ *
+ * @throws {CniError} code 1 `not supported version: <v>`; code 6 for a malformed file,
+ *   in Multus's words (`cannot get result from cache`, `wrong routes format: ...`).
  */
 export function editCachedDefaultRoutes(
   cacheText: string,
@@ -358,7 +373,9 @@ export interface PodEvent {
 
 /**
  * network-status entries (nad-client `CreateNetworkStatuses`), the annotation value in
- * the client library's wire format, and the `AddedInterface` events.
+ * the client library's wire format, and the `AddedInterface` events. A default route
+ * without a gateway adds nothing to `gateway` (Go writes `"<nil>"`); a `deviceInfo` Go
+ * could not decode is left out, as Multus leaves it out.
  */
 export function buildNetworkStatus(entries: StatusInput[]): {
   statuses: Array<Record<string, unknown>>;

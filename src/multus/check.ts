@@ -46,6 +46,7 @@ export async function cmdCheck(
     cniArgs: args.args,
     k8sArgs: k8s,
     delegates,
+    command: "CHECK",
   });
   const rt = multusRuntime(conf, deps, args.path);
   for (const d of plan.delegates) await checkDelegate(d, rt, deps);

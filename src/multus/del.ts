@@ -86,6 +86,7 @@ export async function cmdDel(
       cniArgs: args.args,
       k8sArgs: k8s,
       delegates,
+      command: "DEL",
     });
     for (const d of [...plan.delegates].reverse()) {
       try {
