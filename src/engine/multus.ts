@@ -216,6 +216,10 @@ export function nadConfig(
  * match must parse. `mode: "file"` is Multus's single-file path (`clusterNetwork` naming
  * a `.conf`), with its own wording (`error loading CNI config file X: no 'type'; perhaps
  * this is supposed to be a .conflist?`).
+ *
+ * File names are joined to `dir` (in file mode an absolute name is used as it is). For a
+ * NAD with an empty spec the caller puts nad-client's `GetCNIConfig: err in
+ * GetCNIConfigFromFile: ` in front of the error message.
  */
 export function lookupConfFile(
   name: string,

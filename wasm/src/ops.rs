@@ -43,6 +43,9 @@ const OPS: &[(&str, Op)] = &[
     ("cache_default_routes_edit", multus::routes::cache_default_routes_edit),
     ("network_status", multus::status::network_status),
     ("empty_result", multus::status::empty_result),
+    ("daemon_conf_parse", multus::daemon_conf::daemon_conf_parse),
+    ("multus_conf_generate", multus::generate::multus_conf_generate),
+    ("thin_conf_generate", multus::generate::thin_conf_generate),
 ];
 
 /// The names of every operation, in table order.

@@ -91,4 +91,7 @@ case_tests!(
     cache_default_routes_edit,
     network_status,
     empty_result,
+    daemon_conf_parse,
+    multus_conf_generate,
+    thin_conf_generate,
 );

@@ -4,9 +4,12 @@
 pub mod annotation;
 pub mod chain;
 pub mod conf;
+pub mod daemon_conf;
 pub mod delegate;
+pub mod generate;
 pub mod k8s_args;
 pub mod nad;
+mod parse;
 pub mod plan;
 pub mod routes;
 pub mod scratch_cache;
