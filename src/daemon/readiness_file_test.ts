@@ -1,0 +1,44 @@
+import { deepStrictEqual, rejects, strictEqual } from "node:assert/strict";
+import { waitForReadinessFile } from "./readiness_file.ts";
+import type { Clock } from "../platform/clock.ts";
+import { denoFs } from "../platform/fs.ts";
+
+/** A clock whose sleeps return at once and move time forward; `onSleep` runs first. */
+class FakeClock implements Clock {
+  t = 1_000_000;
+  slept: number[] = [];
+  constructor(readonly onSleep: (n: number) => Promise<void> | void = () => {}) {}
+  now(): number {
+    return this.t;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.slept.push(ms);
+    this.t += ms;
+    await this.onSleep(this.slept.length);
+  }
+}
+
+Deno.test("waitForReadinessFile() times out after 45 s with Multus's message", async () => {
+  const clock = new FakeClock();
+  const path = "/nonexistent/ready";
+  await rejects(
+    waitForReadinessFile(path, { fs: denoFs, clock }),
+    new Error(
+      `have you checked that your default network is ready? still waiting for readinessindicatorfile @ ${path}. pollimmediate error: timed out waiting for the condition`,
+    ),
+  );
+  strictEqual(clock.slept.length, 45);
+});
+
+Deno.test("waitForReadinessFile() returns once the file exists", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const clock = new FakeClock(async (n) => {
+      if (n === 3) await Deno.writeTextFile(`${dir}/ready`, "");
+    });
+    await waitForReadinessFile(`${dir}/ready`, { fs: denoFs, clock });
+    deepStrictEqual(clock.slept, [1000, 1000, 1000]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
