@@ -9,7 +9,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS="$ROOT/.tools"
 DENO_VERSION=2.9.6
 APT_PACKAGES=(
-  containernetworking-plugins iproute2 jq openssl hyperfine procps util-linux
+  containernetworking-plugins iproute2 jq openssl hyperfine procps util-linux curl iptables
   rustc cargo libstd-rust-dev-wasm32 lld librust-serde-json-dev librust-indexmap-dev
 )
 STAMP="$TOOLS/bootstrap.stamp"

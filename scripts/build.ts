@@ -133,6 +133,8 @@ function shellQuote(s: string): string {
 async function writeLauncher(bin: string): Promise<void> {
   const lib = join(dist, "lib");
   await copyTree(join(root, "src"), join(lib, "src"), (n) => n.endsWith("_test.ts"));
+  // The daemon validates its config against the published schemas (imported as JSON).
+  await copyTree(join(root, "deployments/schema"), join(lib, "deployments/schema"), () => false);
   await Deno.copyFile(join(root, "deno.json"), join(lib, "deno.json"));
   const deno = Deno.execPath();
   const denoDir = Deno.env.get("DENO_DIR") ?? join(tools, "deno_dir");

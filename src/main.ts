@@ -25,6 +25,18 @@ async function main(): Promise<number> {
     const { printVersion } = await import("./version.ts");
     return printVersion(name);
   }
+  if (sub === "install") {
+    const { runInstall } = await import("./install/main.ts");
+    return await runInstall(rest);
+  }
+  if (name === "multus-daemon" || sub === "daemon") {
+    const { runDaemon } = await import("./daemon/main.ts");
+    return await runDaemon(name === "multus-daemon" ? Deno.args : rest);
+  }
+  if (name === "multus-shim" || sub === "shim") {
+    const { runShim } = await import("./shim/main.ts");
+    return await runShim();
+  }
   if (name === "passthru" || sub === "passthru") {
     const { runPassthru } = await import("./passthru/main.ts");
     return await runPassthru();

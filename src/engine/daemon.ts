@@ -44,7 +44,7 @@ export interface DaemonConf {
   /** Most CNI requests served at once; null: no limit. */
   connectionLimit: number | null;
   /** Requests allowed to wait for a slot before the daemon answers "try again later"
-   * (default 4 x connectionLimit, or 256). */
+   * (default 1024, or 16 x connectionLimit when that is more). */
   maxQueuedRequests: number;
   /** How long the daemon waits at start for its own `/readyz` (default 60). */
   readyzTimeoutSeconds: number;
@@ -97,7 +97,7 @@ export interface DaemonConf {
  * import { parseDaemonConf } from "./daemon.ts";
  * const conf = parseDaemonConf('{"cniVersion":"0.3.1","connectionLimit":10}');
  * console.assert(conf.socketPath === "/run/multus/multus.sock");
- * console.assert(conf.maxQueuedRequests === 40);
+ * console.assert(conf.maxQueuedRequests === 1024);
  * ```
  */
 export function parseDaemonConf(text: string): DaemonConf {

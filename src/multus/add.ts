@@ -62,6 +62,15 @@ export async function commandContext(
   return { conf, k8s, kube };
 }
 
+/** The CNI arguments of an invocation for a debug log line (no stdin: it may be large). */
+export function describeArgs(args: CmdArgs): string {
+  return `ContainerID:${JSON.stringify(args.containerId)} Netns:${
+    JSON.stringify(args.netns)
+  } IfName:${JSON.stringify(args.ifName)} Args:${JSON.stringify(args.args)} Path:${
+    JSON.stringify(args.path)
+  }`;
+}
+
 async function rollback(
   attempted: PlannedDelegate[],
   rt: CniRuntime,
@@ -146,6 +155,7 @@ export async function cmdAdd(
   opts: CommandOptions = {},
 ): Promise<CniResult> {
   const { conf, k8s, kube } = await commandContext(args, deps, opts);
+  deps.logger.debug(`CmdAdd: ${describeArgs(args)}`);
   try {
     return await addWithContext(args, deps, { conf, k8s, kube });
   } finally {
@@ -165,7 +175,14 @@ async function addWithContext(
   }
   let pod: Pod | null = null;
   if (kube) {
-    pod = await kube.pods.getPod(k8s.podNamespace, k8s.podName, { uid: k8s.podUid, isDel: false });
+    try {
+      pod = await kube.pods.getPod(k8s.podNamespace, k8s.podName, {
+        uid: k8s.podUid,
+        isDel: false,
+      });
+    } catch (err) {
+      throw cmdErr(k8s, err);
+    }
     if (!pod) {
       deps.logger.verbose(
         `CmdAdd: Warning: pod [${k8s.podNamespace}/${k8s.podName}] not found, exiting with empty CNI result`,
@@ -222,6 +239,13 @@ async function addWithContext(
         );
       }
       if (d.isMaster || master === undefined) master = result;
+      if (deps.logger.enabled("verbose")) {
+        deps.logger.verbose(
+          `Add: ${k8s.podNamespace}:${k8s.podName}:${
+            pod?.metadata.uid ?? "unknownUID"
+          }:${d.name}(${d.list.name}):${d.ifName} ${JSON.stringify(result)}`,
+        );
+      }
       await applyDefaultRoutes(d, result, conf, deps).catch((err) => {
         throw cmdErr(k8s, err);
       });

@@ -44,8 +44,9 @@ export async function waitForReadiness(conf: MultusConf, deps: MultusDeps): Prom
   const pollMs = deps.readiness?.pollMs ?? 1000;
   const timeoutMs = deps.readiness?.timeoutMs ?? 45_000;
   const deadline = deps.now() + timeoutMs;
-  for (;;) {
+  for (let polls = 0;; polls++) {
     if (await deps.fs.stat(file)) return;
+    if (polls === 0) deps.logger.debug(`waiting for readinessindicatorfile @ ${file}`);
     if (deps.now() >= deadline) {
       throw new Error(
         `have you checked that your default network is ready? still waiting for readinessindicatorfile @ ${file}. pollimmediate error: timed out waiting for the condition`,

@@ -23,7 +23,7 @@ import { listCachedAttachments } from "../cni/cache.ts";
 import { parseNetworkConfig } from "../engine/mod.ts";
 import { decodeScratchCache, type DelegateConf, planPodNetworks } from "../engine/multus.ts";
 import type { MultusDeps, Pod } from "./deps.ts";
-import { commandContext, type CommandOptions } from "./add.ts";
+import { commandContext, type CommandOptions, describeArgs } from "./add.ts";
 import { delDelegate, multusRuntime } from "./delegates.ts";
 import { cmdErr, messageOf } from "./errors.ts";
 import { clusterDelegates, podDelegates } from "./resolve.ts";
@@ -36,6 +36,7 @@ export async function cmdDel(
   opts: CommandOptions = {},
 ): Promise<void> {
   const { conf, k8s, kube } = await commandContext(args, deps, opts);
+  deps.logger.debug(`CmdDel: ${describeArgs(args)}`);
   const file = conf.readinessindicatorfile;
   if (file && !(await deps.fs.stat(file))) {
     deps.logger.verbose(`warning: readinessindicatorfile @ ${file} does not exist on CNI DEL`);
@@ -89,6 +90,11 @@ export async function cmdDel(
       command: "DEL",
     });
     for (const d of [...plan.delegates].reverse()) {
+      deps.logger.verbose(
+        `Del: ${k8s.podNamespace}:${k8s.podName}:${
+          pod?.metadata.uid ?? "unknownUID"
+        }:${d.list.name}:${d.ifName}`,
+      );
       try {
         await delDelegate(d, rt, { ...(netnsGone ? { netns: "" } : {}), deps });
       } catch (err) {

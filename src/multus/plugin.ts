@@ -9,15 +9,26 @@ import { cmdCheck } from "./check.ts";
 import { cmdStatus } from "./cmd_status.ts";
 import { cmdDel } from "./del.ts";
 import type { MultusDeps } from "./deps.ts";
+import { messageOf } from "./errors.ts";
 import { cmdGc } from "./gc.ts";
 
-/** ADD, DEL, CHECK, GC and STATUS over `deps`. */
+/** Runs `command`, logging its failure at error level first (as Multus's `Errorf`). */
+async function logged<T>(deps: MultusDeps, command: () => Promise<T>): Promise<T> {
+  try {
+    return await command();
+  } catch (err) {
+    deps.logger.error(messageOf(err));
+    throw err;
+  }
+}
+
+/** ADD, DEL, CHECK, GC and STATUS over `deps`; every failure is also logged. */
 export function multusFuncs(deps: MultusDeps, opts: CommandOptions = {}): PluginFuncs {
   return {
-    add: (args) => cmdAdd(args, deps, opts),
-    del: (args) => cmdDel(args, deps, opts),
-    check: (args) => cmdCheck(args, deps, opts),
-    gc: (args) => cmdGc(args, deps, opts),
-    status: (args) => cmdStatus(args, deps, opts),
+    add: (args) => logged(deps, () => cmdAdd(args, deps, opts)),
+    del: (args) => logged(deps, () => cmdDel(args, deps, opts)),
+    check: (args) => logged(deps, () => cmdCheck(args, deps, opts)),
+    gc: (args) => logged(deps, () => cmdGc(args, deps, opts)),
+    status: (args) => logged(deps, () => cmdStatus(args, deps, opts)),
   };
 }

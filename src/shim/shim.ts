@@ -25,6 +25,8 @@ export interface ShimConf {
   logFile: string;
   logLevel: string;
   logToStderr: boolean;
+  /** How long ADD/CHECK/GC/STATUS wait for the daemon (`daemonReadyTimeoutSeconds`, ours; default 60). */
+  readyTimeoutMs: number;
 }
 
 /** The shim's effects. */
@@ -37,7 +39,7 @@ export interface ShimDeps {
   configureLogging?(conf: ShimConf): void;
   sleep(ms: number): Promise<void>;
   now(): number;
-  /** How long ADD/CHECK/GC/STATUS wait for `/readyz` (Multus: 60 s, polled every 100 ms). */
+  /** Overrides the config's readiness bound (tests). */
   readyTimeoutMs?: number;
   /** How long a CNI request may take (default 5 minutes). */
   requestTimeoutMs?: number;
@@ -57,6 +59,10 @@ export function shimConf(args: CmdArgs): ShimConf {
     logFile: typeof c.logFile === "string" ? c.logFile : "",
     logLevel: typeof c.logLevel === "string" ? c.logLevel : "",
     logToStderr: c.logToStderr === true,
+    readyTimeoutMs:
+      typeof c.daemonReadyTimeoutSeconds === "number" && c.daemonReadyTimeoutSeconds > 0
+        ? c.daemonReadyTimeoutSeconds * 1000
+        : 60_000,
   };
 }
 
@@ -70,7 +76,8 @@ function base64(text: string): string {
 }
 
 async function waitReady(conf: ShimConf, deps: ShimDeps): Promise<void> {
-  const deadline = deps.now() + (deps.readyTimeoutMs ?? 60_000);
+  const bound = deps.readyTimeoutMs ?? conf.readyTimeoutMs;
+  const deadline = deps.now() + bound;
   let last = "";
   for (;;) {
     try {
@@ -87,9 +94,7 @@ async function waitReady(conf: ShimConf, deps: ShimDeps): Promise<void> {
     if (deps.now() >= deadline) {
       throw new CniError(
         CniCode.TryAgainLater,
-        `multus-daemon is not ready at ${conf.socketPath} after ${
-          (deps.readyTimeoutMs ?? 60_000) / 1000
-        } s: ${last}`,
+        `multus-daemon is not ready at ${conf.socketPath} after ${bound / 1000} s: ${last}`,
       );
     }
     await deps.sleep(100);

@@ -11,7 +11,7 @@ import { type KubeApiDouble, startKubeApiDouble } from "./kube_api/mod.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import { createNetns, deleteHostLink, ip, type Netns, uniqueName } from "./netns.ts";
 import { runDist, type RunOutput } from "./dist.ts";
-import { DEBIAN_CNI_BIN, TEST_CNI_BIN } from "./cni_runtime.ts";
+import { DEBIAN_CNI_BIN, filesUnder, TEST_CNI_BIN } from "./cni_runtime.ts";
 
 /** The token the fixture's kubeconfig carries. */
 export const TEST_TOKEN = "multus-test-token";
@@ -40,6 +40,12 @@ export interface CniCall {
   bin?: string;
   timeoutMs?: number;
 }
+
+/** The pod annotation Multus writes. */
+export const NETWORK_STATUS = "k8s.v1.cni.cncf.io/network-status";
+
+/** The pod annotation that selects extra networks. */
+export const NETWORKS = "k8s.v1.cni.cncf.io/networks";
 
 /** The fixture. */
 export interface MultusEnv extends AsyncDisposable {
@@ -71,6 +77,19 @@ export interface MultusEnv extends AsyncDisposable {
     subnet: string,
     extra?: Record<string, unknown>,
   ): Promise<string>;
+  /**
+   * A NAD running the recording test plugin (`cnitest-record`, cniVersion 1.0.0); returns
+   * the file it records every call in (read it with `recorded()`).
+   */
+  recorderNad(namespace: string, name: string, extra?: Record<string, unknown>): string;
+  /** A fresh host bridge name, deleted on dispose. */
+  bridgeName(): string;
+  /** The pod's network-status annotation, parsed; undefined when not written. */
+  networkStatus(pod: TestPod): Array<Record<string, unknown>> | undefined;
+  /** The addresses host-local holds under `ipamDir`, as `<network>/<ip>`. */
+  leases(): Promise<string[]>;
+  /** `CNI_PATH` of every call unless told otherwise. */
+  cniPath: string;
   /** Registers a host link to delete on dispose. */
   ownLink(name: string): void;
   /** Runs dist/bin/multus as kubelet would. */
@@ -120,6 +139,7 @@ export async function multusEnv(): Promise<MultusEnv> {
     namespaces.push(netns);
     const logFile = `${root}/multus.log`;
     const theApi = api;
+    const cniPath = `${DEBIAN_CNI_BIN}:${TEST_CNI_BIN}`;
     const env: MultusEnv = {
       api: theApi,
       root,
@@ -185,6 +205,27 @@ export async function multusEnv(): Promise<MultusEnv> {
         });
         return parent;
       },
+      recorderNad(namespace, name, extra = {}) {
+        const recordFile = `${root}/record-${namespace}-${name}.jsonl`;
+        theApi.createNad(namespace, name, {
+          config: { cniVersion: "1.0.0", type: "cnitest-record", recordFile, ...extra },
+        });
+        return recordFile;
+      },
+      bridgeName() {
+        const bridge = uniqueName("cnibr");
+        links.push(bridge);
+        return bridge;
+      },
+      networkStatus(pod) {
+        const text = theApi.getPod(pod.namespace, pod.name)?.metadata.annotations?.[NETWORK_STATUS];
+        return text === undefined ? undefined : JSON.parse(text);
+      },
+      async leases() {
+        const lease = /\/(\d+\.\d+\.\d+\.\d+|[0-9a-f]*:[0-9a-f:]*)$/;
+        return (await filesUnder(ipamDir)).filter((f) => lease.test(f));
+      },
+      cniPath,
       ownLink: (name) => void links.push(name),
       cni(call) {
         const args = [
@@ -200,7 +241,7 @@ export async function multusEnv(): Promise<MultusEnv> {
             CNI_CONTAINERID: call.containerId,
             CNI_NETNS: call.netns ?? netns.path,
             CNI_IFNAME: call.ifName ?? "eth0",
-            CNI_PATH: `${DEBIAN_CNI_BIN}:${TEST_CNI_BIN}`,
+            CNI_PATH: cniPath,
             CNI_ARGS: args,
             ...call.env,
           },

@@ -17,8 +17,10 @@ pub const DEFAULT_SOCKET_DIR: &str = "/run/multus/";
 pub const DEFAULT_CNI_CONFIG_DIR: &str = "/etc/cni/net.d";
 /// The default `perNodeCertificate.certDuration`.
 const DEFAULT_CERT_DURATION: &str = "10m";
-/// Requests allowed to wait for a connection slot when `connectionLimit` is unset.
-const DEFAULT_MAX_QUEUED: i64 = 256;
+/// Requests allowed to wait for a slot. A waiting request costs a few KiB (its body and a
+/// promise); what `connectionLimit` bounds, delegates running, is the expensive part. So
+/// the bound is generous: a node-reboot burst of hundreds of pods queues instead of failing.
+const DEFAULT_MAX_QUEUED: i64 = 1024;
 /// How long the daemon waits for its own `/readyz` (Multus `WaitUntilAPIReady`: 60 s).
 const DEFAULT_READYZ_TIMEOUT_SECONDS: f64 = 60.0;
 /// The key the daemon strips from incoming configs in auto mode.
@@ -248,9 +250,9 @@ fn log_options(f: &mut Fields) -> Value {
 fn read_ours(raw: &Map<String, Value>, conf: &mut Map<String, Value>, problems: &mut Vec<String>) {
     let mut f = Fields::new(raw, "DaemonConf");
     let limit = conf.get("connectionLimit").and_then(Value::as_i64).filter(|l| *l > 0);
-    let queued = f
-        .int("maxQueuedRequests")
-        .unwrap_or_else(|| limit.map_or(DEFAULT_MAX_QUEUED, |l| l.saturating_mul(4)));
+    let queued = f.int("maxQueuedRequests").unwrap_or_else(|| {
+        limit.map_or(DEFAULT_MAX_QUEUED, |l| l.saturating_mul(16).max(DEFAULT_MAX_QUEUED))
+    });
     let readyz = f.number("readyzTimeoutSeconds").unwrap_or(DEFAULT_READYZ_TIMEOUT_SECONDS);
     conf.insert("kubeconfig".into(), json!(f.string("kubeconfig", "")));
     conf.insert("nodeName".into(), json!(f.string("nodeName", "")));

@@ -1,0 +1,243 @@
+/**
+ * Composition root of `multus-daemon` (`multus daemon`): reads and validates the daemon
+ * config (JSON Schema, then the engine's defaults), starts the informers, serves the CNI
+ * API on the unix socket and metrics on `metricsPort`, installs the Multus CNI config once
+ * it can serve, and shuts down gracefully on SIGTERM: `/readyz` turns 500 at once,
+ * requests in flight finish, the generated config stays (Multus #1527).
+ *
+ * Flags (Go-style, one or two dashes): `-config <file>`, `-version`, `-probe readyz|healthz`
+ * (an exec probe for Kubernetes: asks the running daemon over its socket, exit 0 or 1).
+ *
+ * @module
+ */
+import { CniError } from "../cni/error.ts";
+import { type DaemonConf, parseDaemonConf } from "../engine/daemon.ts";
+import { loadKubeClient } from "../kube/mod.ts";
+import type { KubeAccess, MultusDeps } from "../multus/deps.ts";
+import { nsenterNetnsOps } from "../multus/netns_ops.ts";
+import { denoExec } from "../platform/exec.ts";
+import { denoFs } from "../platform/fs.ts";
+import { type LogLevel, MultusLogger } from "../platform/log.ts";
+import { onShutdownSignal, processEnv, processUid } from "../platform/process.ts";
+import { processStdio } from "../platform/stdio.ts";
+import { unixRequest } from "../platform/unix_http.ts";
+import { daemonCommands } from "./commands.ts";
+import { DAEMON_FLAGS } from "./flags.ts";
+import { createHandler } from "./handler.ts";
+import { Limiter } from "./limiter.ts";
+import { type DaemonMetrics, kubeApiLabels, metricsHandler, noopMetrics } from "./metrics.ts";
+import { serveMetrics, serveUnixSocket } from "./server.ts";
+
+/** Exit codes (Multus's where it has them). */
+const EXIT = { ok: 0, config: 1, notRoot: 1, connectionLimit: 3, configManager: 2 } as const;
+
+function fail(message: string, code: number): number {
+  processStdio.writeStderr(`multus-daemon: ${message}\n`);
+  return code;
+}
+
+function parseFlags(args: string[]): { config: string; version: boolean; probe: string } | string {
+  const out = { config: DAEMON_FLAGS.config.default as string, version: false, probe: "" };
+  for (let i = 0; i < args.length; i++) {
+    const raw = args[i]!;
+    const m = /^--?([a-zA-Z-]+)(?:=(.*))?$/.exec(raw);
+    if (!m) return `unexpected argument ${JSON.stringify(raw)}`;
+    const [, name, inline] = m;
+    const value = (): string | undefined => inline ?? args[++i];
+    if (name === "config") out.config = value() ?? "";
+    else if (name === "version") out.version = true;
+    else if (name === "probe") out.probe = value() ?? "";
+    else return `flag provided but not defined: -${name}`;
+  }
+  return out;
+}
+
+async function loadConfig(path: string): Promise<DaemonConf | number> {
+  const text = await denoFs.readText(path).catch((err) => {
+    throw new Error(`failed to read the daemon config ${path}: ${(err as Error).message}`);
+  });
+  if (text === null) {
+    return fail(`failed to read the daemon config ${path}: no such file`, EXIT.config);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return fail(`invalid daemon config ${path}: ${(err as Error).message}`, EXIT.config);
+  }
+  const { formatViolations, validateDaemonConfig } = await import("./config_schema.ts");
+  const violations = validateDaemonConfig(value);
+  if (violations.length > 0) return fail(formatViolations(path, violations), EXIT.config);
+  try {
+    return parseDaemonConf(text);
+  } catch (err) {
+    const e = CniError.from(err);
+    const code = e.message.startsWith("connection limit") ? EXIT.connectionLimit : EXIT.config;
+    return fail(`invalid daemon config ${path}: ${e.message}`, code);
+  }
+}
+
+async function probe(conf: DaemonConf, what: string): Promise<number> {
+  try {
+    const res = await unixRequest(conf.socketPath, {
+      method: "GET",
+      path: `/${what}`,
+      timeoutMs: 5000,
+    });
+    return res.status === 200 ? 0 : 1;
+  } catch {
+    return 1;
+  }
+}
+
+/** Runs the daemon until SIGTERM/SIGINT; returns the exit code. */
+export async function runDaemon(args: string[]): Promise<number> {
+  const flags = parseFlags(args);
+  if (typeof flags === "string") return fail(flags, EXIT.config);
+  if (flags.version) {
+    const { printVersion } = await import("../version.ts");
+    return printVersion("multus-daemon");
+  }
+  const loaded = await loadConfig(flags.config).catch((err) =>
+    fail(String(err.message), EXIT.config)
+  );
+  if (typeof loaded === "number") return loaded;
+  const conf = loaded;
+  if (flags.probe) return await probe(conf, flags.probe === "healthz" ? "healthz" : "readyz");
+
+  const logger = new MultusLogger({
+    level: (conf.logLevel || "panic").toLowerCase() as LogLevel,
+    toStderr: conf.logToStderr,
+    ...(conf.logFile ? { file: conf.logFile } : {}),
+    ...(conf.logOptions ? { options: conf.logOptions } : {}),
+  });
+  for (const w of conf.warnings) logger.warning(w);
+  if (processUid() !== 0) {
+    return fail(`failed to run multus-daemon with root: uid ${processUid()}`, EXIT.notRoot);
+  }
+
+  let metrics: DaemonMetrics = noopMetrics;
+  let render: Parameters<typeof metricsHandler>[0] | null = null;
+  const pollers: Array<(m: DaemonMetrics) => void> = [];
+  if (conf.metricsPort !== null) {
+    const { createPromMetrics } = await import("./metrics.ts");
+    const prom = await createPromMetrics({ onScrape: (m) => pollers.forEach((p) => p(m)) });
+    metrics = prom;
+    render = prom;
+  }
+
+  const nodeName = processEnv.get("MULTUS_NODE_NAME") || conf.nodeName;
+  const client = await loadKubeClient({
+    kubeconfig: conf.kubeconfig,
+    env: processEnv,
+    fs: denoFs,
+    exec: denoExec,
+    onWarning: (m) => logger.warning(m),
+    onRequest: (info) => {
+      const l = kubeApiLabels(info.method, info.path);
+      metrics.apiRequest(l.verb, l.resource, info.status);
+    },
+  }).catch((err) => {
+    logger.error(String(err.message));
+    throw err;
+  });
+  let kube: KubeAccess | null = null;
+  const stops: Array<() => Promise<void> | void> = [];
+  if (client) {
+    if (!nodeName) {
+      return fail(
+        "MULTUS_NODE_NAME is not set: the daemon watches only the pods of its own node",
+        EXIT.config,
+      );
+    }
+    const { createPodInformer, createNadInformer, cachedKubeAccess } = await import(
+      "./kube_cache.ts"
+    );
+    const { EventQueue } = await import("./event_queue.ts");
+    const pods = createPodInformer(client, { nodeName, logger });
+    const nads = createNadInformer(client, { logger });
+    const events = new EventQueue({ client, logger, nodeName });
+    pods.start();
+    nads.start();
+    pollers.push((m) => {
+      m.setInformerHealth("pods", pods.health());
+      m.setInformerHealth("network-attachment-definitions", nads.health());
+      m.eventQueue(events.stats());
+    });
+    kube = cachedKubeAccess({ client, pods, nads, events, logger, nodeName });
+    stops.push(async () => {
+      await events.drain(2000).catch(() => {});
+      pods.stop();
+      nads.stop();
+      client.close();
+    });
+    if (!(await pods.waitForSync(20_000)) || !(await nads.waitForSync(20_000))) {
+      logger.error("informers did not sync within 20 s; reading the API live until they do");
+    }
+  } else {
+    logger.warning("no Kubernetes configuration: only the config's static delegates are run");
+  }
+
+  const deps: MultusDeps = {
+    exec: denoExec,
+    fs: denoFs,
+    logger,
+    kube: () => Promise.resolve(kube),
+    netns: nsenterNetnsOps(denoExec, denoFs),
+    env: processEnv.toObject(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => Date.now(),
+    invoke: { ...(conf.chrootDir ? { chrootDir: conf.chrootDir } : {}) },
+    observeDelegate: (e) => metrics.delegateFinished(e.type, e.command, e.seconds, e.ok),
+  };
+  let ready = false;
+  const limiter = new Limiter(conf.connectionLimit, conf.maxQueuedRequests);
+  const handler = createHandler({
+    commands: daemonCommands(deps, { overlay: conf.overlay, dropKeys: conf.dropKeys }),
+    limiter,
+    isReady: () => ready,
+    logger,
+    observer: metrics,
+  });
+  let listening;
+  try {
+    listening = await serveUnixSocket(conf.socketPath, handler, (err) => logger.error(String(err)));
+  } catch (err) {
+    return fail((err as Error).message, EXIT.config);
+  }
+  const metricsServer = render ? serveMetrics(conf.metricsPort ?? 0, metricsHandler(render)) : null;
+  ready = true;
+  logger.verbose(`multus-daemon listening on ${conf.socketPath}`);
+
+  const shutdownSignal = new Promise<string>((resolve) => stops.push(onShutdownSignal(resolve)));
+  let manager: { stop(): Promise<void> } | null = null;
+  {
+    const { ConfigManager } = await import("./config_manager.ts");
+    const m = new ConfigManager(conf, {
+      logger,
+      onChange: (c) => logger.verbose(`multus config ${c.kind}: ${c.path}`),
+    });
+    const started = m.start().then(() => true, (err) => {
+      logger.error(`failed to install the multus config: ${(err as Error).message}`);
+      return false;
+    });
+    const first = await Promise.race([started, shutdownSignal.then(() => null)]);
+    if (first === false) {
+      ready = false;
+      await listening.shutdown();
+      return fail("failed to find the cluster master CNI plugin", EXIT.configManager);
+    }
+    manager = m;
+  }
+
+  const signal = await shutdownSignal;
+  logger.verbose(`multus-daemon: ${signal}: not ready any more, finishing requests in flight`);
+  ready = false;
+  await Promise.race([limiter.idle(), new Promise((r) => setTimeout(r, 10_000))]);
+  await listening.shutdown();
+  await metricsServer?.shutdown();
+  await manager?.stop();
+  for (const stop of stops) await stop();
+  logger.verbose("multus-daemon: stopped");
+  return EXIT.ok;
+}

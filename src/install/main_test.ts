@@ -1,0 +1,142 @@
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Stdio } from "../platform/stdio.ts";
+import { INSTALL_FLAGS, INSTALL_HELP, runInstall } from "./main.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+function recordingStdio(): Stdio & { out: string; err: string } {
+  const io = {
+    out: "",
+    err: "",
+    readStdin: () => new Uint8Array(0),
+    writeStdout(text: string) {
+      io.out += text;
+    },
+    writeStderr(text: string) {
+      io.err += text;
+    },
+  };
+  return io;
+}
+
+async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "multus-install-main-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("runInstall() rejects a missing or unknown --type with Multus's message and exit 1", async () => {
+  for (const args of [[], ["--type", "thicc"], ["-t", ""], ["--dest-dir", "/tmp"]]) {
+    const io = recordingStdio();
+    assertEquals(await runInstall(args, { stdio: io, self: "/x" }), 1, args.join(" "));
+    assertEquals(io.err, "--type is missing or --type has invalid value\n");
+    assertEquals(io.out, "");
+  }
+});
+
+Deno.test("runInstall() rejects unknown flags and positionals, printing the usage", async () => {
+  for (const args of [["--type", "thin", "--bogus"], ["--type", "thin", "extra"]]) {
+    const io = recordingStdio();
+    assertEquals(await runInstall(args, { stdio: io, self: "/x" }), 1);
+    assert(io.err.startsWith("multus install: "), io.err);
+    assert(io.err.includes("Usage: multus install"), io.err);
+  }
+});
+
+Deno.test("runInstall() --help prints the usage and exits 0", async () => {
+  const io = recordingStdio();
+  assertEquals(await runInstall(["-h"], { stdio: io }), 0);
+  assertEquals(io.out, INSTALL_HELP);
+  assert(INSTALL_HELP.includes("launcher"), "the help explains the launcher build");
+});
+
+Deno.test("runInstall() needs --source when it cannot tell its own executable", async () => {
+  const io = recordingStdio();
+  assertEquals(await runInstall(["--type", "thin"], { stdio: io, self: null }), 1);
+  assert(io.err.includes("pass --source"), io.err);
+});
+
+Deno.test("runInstall() refuses --multus-conf-file=auto (config generation is not done here)", async () => {
+  const io = recordingStdio();
+  const args = ["--type", "thin", "--multus-conf-file=auto"];
+  assertEquals(await runInstall(args, { stdio: io, self: "/x" }), 1);
+  assert(io.err.includes("--multus-conf-file=auto"), io.err);
+});
+
+Deno.test("runInstall() installs with short flags and prints Multus's progress lines", async () => {
+  await withTempDir(async (dir) => {
+    const source = join(dir, "multus");
+    await Deno.writeTextFile(source, "#!/bin/sh\n", { mode: 0o755 });
+    await Deno.mkdir(join(dir, "bin"));
+    const io = recordingStdio();
+    assertEquals(
+      await runInstall(["-t", "thick", "-d", join(dir, "bin"), "-s", source], { stdio: io }),
+      0,
+    );
+    assertEquals(io.err, "");
+    assertEquals(
+      io.out,
+      `multus multus-shim copy succeeded!\npassthru cni ${source} copy succeeded!\n`,
+    );
+    assertEquals(await Deno.readTextFile(join(dir, "bin/multus-shim")), "#!/bin/sh\n");
+  });
+});
+
+Deno.test("runInstall() defaults --source to its own executable and reports failures with exit 1", async () => {
+  await withTempDir(async (dir) => {
+    const self = join(dir, "self");
+    await Deno.writeTextFile(self, "me", { mode: 0o755 });
+    const io = recordingStdio();
+    const missing = join(dir, "no-such-dir");
+    assertEquals(
+      await runInstall(["--type=thin", `--dest-dir=${missing}`], { stdio: io, self }),
+      1,
+    );
+    assertEquals(
+      io.err,
+      `failed to copy file multus: destination directory "${missing}" does not exist\n`,
+    );
+    const ok = recordingStdio();
+    assertEquals(await runInstall(["--type=thin", `--dest-dir=${dir}`], { stdio: ok, self }), 0);
+    assertEquals(await Deno.readTextFile(join(dir, "multus")), "me");
+  });
+});
+
+Deno.test("INSTALL_FLAGS keep install_multus's names, short forms and default", () => {
+  assertEquals(INSTALL_FLAGS.type.short, "t");
+  assertEquals(INSTALL_FLAGS["dest-dir"].short, "d");
+  assertEquals(INSTALL_FLAGS["dest-dir"].default, "/host/opt/cni/bin");
+  assertEquals(INSTALL_FLAGS["cni-conf-dir"].default, "/host/etc/cni/net.d");
+});
+
+Deno.test("dist/bin/multus install copies the built executable (src/main.ts dispatches it)", async () => {
+  const main = await Deno.readTextFile(join(root, "src/main.ts"));
+  assert(
+    main.includes("./install/main.ts"),
+    'src/main.ts does not dispatch "install" yet: add ' +
+      '`if (sub === "install") { const { runInstall } = await import("./install/main.ts"); ' +
+      "return await runInstall(rest); }`",
+  );
+  await withTempDir(async (dir) => {
+    const out = await new Deno.Command(join(root, "dist/bin/multus"), {
+      args: ["install", "--type", "thick", "--dest-dir", dir],
+      clearEnv: true,
+      env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 0, stderr);
+    // With no --source, the executable it runs as: the compiled file or the launcher.
+    const built = await Deno.readFile(join(root, "dist/bin/multus"));
+    assertEquals(await Deno.readFile(join(dir, "multus-shim")), built);
+    assertEquals(await Deno.readFile(join(dir, "passthru")), built);
+    const mode = (await Deno.stat(join(dir, "multus-shim"))).mode! & 0o7777;
+    assertEquals(mode, (await Deno.stat(join(root, "dist/bin/multus"))).mode! & 0o7777);
+  });
+});
