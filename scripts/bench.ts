@@ -1,7 +1,7 @@
 // deno-lint-ignore-file no-console
 /**
  * `deno task bench [suite...]`: the benchmarks, each printing a table; all results go to
- * `reports/bench.json`. Suites: `startup`. Builds `dist/` first.
+ * `reports/bench.json`. Suites: `startup`, `thin`, `thick`. Builds `dist/` first.
  *
  * Flags: `--rounds N` (default 40).
  *
@@ -12,11 +12,13 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { build } from "./build.ts";
 import { benchStartup } from "./bench/startup.ts";
+import { benchThin } from "./bench/thin.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 const SUITES: Record<string, (opts: { root: string; rounds: number }) => Promise<unknown>> = {
   startup: benchStartup,
+  thin: benchThin,
 };
 
 const { values, positionals } = parseArgs({

@@ -126,6 +126,38 @@ async function copyTree(from: string, to: string, skip: (name: string) => boolea
   }
 }
 
+/** A C string literal for `-D` defines (the paths here contain no quotes). */
+function cString(s: string): string {
+  return JSON.stringify(s);
+}
+
+/**
+ * Compiles scripts/launcher/launcher.c into `bin` with the paths built in, where a C
+ * compiler exists; returns false (the shell launcher is used) where none does.
+ */
+async function compileLauncher(
+  bin: string,
+  paths: { deno: string; lib: string; denoDir: string },
+): Promise<boolean> {
+  for (const cc of ["cc", "gcc", "clang"]) {
+    try {
+      await run(cc, [
+        "-O2",
+        "-o",
+        bin,
+        `-DDENO_BIN=${cString(paths.deno)}`,
+        `-DLIB_DIR=${cString(paths.lib)}`,
+        `-DDENO_DIR_PATH=${cString(paths.denoDir)}`,
+        join(root, "scripts/launcher/launcher.c"),
+      ], { quiet: true, env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" } });
+      return true;
+    } catch {
+      // try the next compiler
+    }
+  }
+  return false;
+}
+
 function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'"'"'`)}'`;
 }
@@ -139,19 +171,41 @@ async function writeLauncher(bin: string): Promise<void> {
   const deno = Deno.execPath();
   const denoDir = Deno.env.get("DENO_DIR") ?? join(tools, "deno_dir");
   const main = join(lib, "src/main.ts");
+  const entry = (name: string) => shellQuote(join(lib, `src/entry/${name}.ts`));
   const launcher = [
     "#!/bin/sh",
     "# multus-deno launcher written by `deno task build`: deno compile could not get its",
-    "# runtime (denort) here, so this runs the same entry point with the same permissions.",
+    "# runtime (denort) here, so this runs the same program with the same permissions.",
+    "# A CNI plugin exec (no arguments) starts its mode's own entry, which loads only that",
+    "# mode's modules; everything else goes through main.ts.",
+    `src=${shellQuote(main)}`,
+    `if [ $# -eq 0 ]; then`,
+    `  case "\${0##*/}" in`,
+    `    passthru) src=${entry("passthru")} ;;`,
+    `    multus-shim) src=${entry("shim")} ;;`,
+    `    multus-daemon) ;;`,
+    `    *) src=${entry("thin")} ;;`,
+    `  esac`,
+    `fi`,
     `MULTUS_ARGV0="$0" MULTUS_LAUNCHER=1 DENO_DIR=${shellQuote(denoDir)} DENO_NO_UPDATE_CHECK=1 \\`,
     `  exec ${shellQuote(deno)} run --quiet --no-prompt --cached-only --no-lock \\`,
     `  --config=${shellQuote(join(lib, "deno.json"))} ${PERMISSION_FLAGS.join(" ")} \\`,
-    `  ${shellQuote(main)} "$@"`,
+    `  "$src" "$@"`,
     "",
   ].join("\n");
-  await Deno.writeTextFile(bin, launcher, { mode: 0o755 });
+  if (!(await compileLauncher(bin, { deno, lib, denoDir }))) {
+    await Deno.writeTextFile(bin, launcher, { mode: 0o755 });
+  }
   // Fill the module cache (npm packages included) so no exec ever touches the network.
-  await run(deno, ["cache", "--quiet", "--no-lock", `--config=${join(lib, "deno.json")}`, main], {
+  const entries = ["thin", "shim", "passthru"].map((n) => join(lib, `src/entry/${n}.ts`));
+  await run(deno, [
+    "cache",
+    "--quiet",
+    "--no-lock",
+    `--config=${join(lib, "deno.json")}`,
+    main,
+    ...entries,
+  ], {
     env: { DENO_DIR: denoDir },
   });
 }

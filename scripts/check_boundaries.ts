@@ -2,7 +2,8 @@
 /**
  * Enforces the layering of design.md section 2 and style.md rule 9 by reading the source:
  *
- * - only `src/platform/`, `src/daemon/server.ts` and `src/main.ts` touch `Deno.*`;
+ * - only `src/platform/`, `src/daemon/server.ts`, `src/main.ts` and the launcher entries
+ *   `src/entry/*.ts` touch `Deno.*`;
  * - only `src/kube/` imports `@kubernetes/client-node` (type-only imports aside);
  * - each layer imports only the layers below it;
  * - product code never imports from `tests/`, and nothing imports `jsr:`;
@@ -32,11 +33,19 @@ const ALLOWED: Record<string, string[]> = {
   daemon: ["daemon", "multus", "kube", "cni", "engine", "platform"],
   install: ["install", "cni", "engine", "platform"],
   tools: ["tools", "multus", "kube", "cni", "engine", "platform"],
+  entry: ["multus", "shim", "passthru", "platform"],
 };
 
-const DENO_ALLOWED = [/^platform\//, /^daemon\/server\.ts$/, /^main\.ts$/];
+const DENO_ALLOWED = [/^platform\//, /^daemon\/server\.ts$/, /^main\.ts$/, /^entry\//];
 const HEAVY = ["@kubernetes/client-node", "prom-client", "jsonschema"];
-const PER_EXEC_ENTRIES = ["passthru/main.ts", "shim/main.ts", "multus/main.ts"];
+const PER_EXEC_ENTRIES = [
+  "passthru/main.ts",
+  "shim/main.ts",
+  "multus/main.ts",
+  "entry/thin.ts",
+  "entry/shim.ts",
+  "entry/passthru.ts",
+];
 
 interface ImportRef {
   spec: string;
@@ -102,7 +111,7 @@ for (const file of files) {
     const allowed = ALLOWED[layer];
     if (!allowed || target.startsWith("..")) continue;
     const ok = allowed.some((a) => target === a || target.startsWith(`${a}/`)) ||
-      target === "_build_info.ts";
+      target === "_build_info.ts" || target === "version.ts";
     if (!ok) violations.push(`${rel}: layer "${layer}" may not import ${target}`);
   }
   if (!isTest && !DENO_ALLOWED.some((re) => re.test(rel))) {

@@ -7,18 +7,8 @@
  * @module
  */
 
-const LAUNCHER_VARS = ["MULTUS_ARGV0", "MULTUS_LAUNCHER", "DENO_DIR", "DENO_NO_UPDATE_CHECK"];
-
-function programName(): string {
-  const argv0 = Deno.env.get("MULTUS_ARGV0") ?? Deno.execPath();
-  if (Deno.env.get("MULTUS_LAUNCHER")) {
-    // Set by the launcher for this process only; delegates must not inherit them.
-    for (const name of LAUNCHER_VARS) Deno.env.delete(name);
-  }
-  return argv0.slice(argv0.lastIndexOf("/") + 1);
-}
-
 async function main(): Promise<number> {
+  const { programName } = await import("./platform/process.ts");
   const name = programName();
   const [sub, ...rest] = Deno.args;
   if (sub === "--version" || sub === "-v" || sub === "version") {

@@ -9,7 +9,7 @@
  */
 import { CniCode, CniError } from "./error.ts";
 import type { CniCommand, CniResult, CniVersion } from "./types.ts";
-import { checkSkelInput, convertResult, versionInfo } from "../engine/mod.ts";
+import type { SkelCheck, VersionInfo } from "../engine/mod.ts";
 import type { Env } from "../platform/process.ts";
 import type { Stdio } from "../platform/stdio.ts";
 
@@ -42,6 +42,27 @@ export interface PluginFuncs {
   status?(args: CmdArgs): Promise<void>;
 }
 
+/**
+ * The decisions the skel asks of the engine. Plugins pass {@linkcode engineSkelChecks}
+ * (`skel_engine.ts`); a forwarding plugin (the shim) may pass lighter ones and leave the
+ * validation to the component it forwards to, so that its per-pod exec never loads the
+ * engine.
+ */
+export interface SkelChecks {
+  /** Validates a non-VERSION invocation (config, container ID, interface name, version). */
+  checkInput(input: {
+    command: Exclude<CniCommand, "VERSION">;
+    stdin: string;
+    containerId: string;
+    ifName: string;
+    supportedVersions?: readonly string[];
+  }): SkelCheck | Promise<SkelCheck>;
+  /** The VERSION answer. */
+  versionInfo(cniVersion?: string): VersionInfo | Promise<VersionInfo>;
+  /** Converts an ADD result to the config's version. */
+  convert(result: CniResult, toVersion: CniVersion): CniResult | Promise<CniResult>;
+}
+
 /** Options of {@linkcode pluginMain}. */
 export interface SkelOptions {
   /** Printed on stderr when run without `CNI_COMMAND` (e.g. `CNI multus plugin v0.1.0`). */
@@ -50,6 +71,8 @@ export interface SkelOptions {
   supportedVersions?: readonly CniVersion[];
   env: Env;
   stdio: Stdio;
+  /** The engine-backed decisions. */
+  checks: SkelChecks;
   /** Whether `CNI_NETNS` is this process's own netns (code 8); absent = never. */
   isOwnNetns?: (netns: string) => Promise<boolean>;
 }
@@ -77,7 +100,7 @@ function missingVariables(env: Env, command: string): string[] {
   ).map(([name]) => name);
 }
 
-function versionAnswer(stdin: Uint8Array): string {
+async function versionAnswer(stdin: Uint8Array, checks: SkelChecks): Promise<string> {
   let asked: string | undefined;
   try {
     const v = JSON.parse(new TextDecoder().decode(stdin))?.cniVersion;
@@ -85,7 +108,7 @@ function versionAnswer(stdin: Uint8Array): string {
   } catch {
     // VERSION ignores a stdin it cannot read, as libcni's skel does.
   }
-  return JSON.stringify(versionInfo(asked)) + "\n";
+  return JSON.stringify(await checks.versionInfo(asked)) + "\n";
 }
 
 /**
@@ -104,7 +127,9 @@ export async function pluginMain(funcs: PluginFuncs, opts: SkelOptions): Promise
     const missing = missingVariables(env, command);
     if (missing.length > 0) {
       if (!command) {
-        const versions = (opts.supportedVersions ?? versionInfo().supportedVersions).join(", ");
+        const versions =
+          (opts.supportedVersions ?? (await opts.checks.versionInfo()).supportedVersions)
+            .join(", ");
         stdio.writeStderr(`${opts.about}\nCNI protocol versions supported: ${versions}\n`);
         return 0;
       }
@@ -123,12 +148,12 @@ export async function pluginMain(funcs: PluginFuncs, opts: SkelOptions): Promise
       throw new CniError(CniCode.IoFailure, `error reading from stdin: ${err}`, { cause: err });
     }
     if (command === "VERSION") {
-      stdio.writeStdout(versionAnswer(stdin));
+      stdio.writeStdout(await versionAnswer(stdin, opts.checks));
       return 0;
     }
     const cmd = command as CmdArgs["command"];
     const stdinText = new TextDecoder().decode(stdin);
-    const checked = checkSkelInput({
+    const checked = await opts.checks.checkInput({
       command: cmd,
       stdin: stdinText,
       containerId: env.get("CNI_CONTAINERID") ?? "",
@@ -161,7 +186,9 @@ export async function pluginMain(funcs: PluginFuncs, opts: SkelOptions): Promise
     switch (cmd) {
       case "ADD": {
         const result = await funcs.add(args);
-        const out = result.cniVersion === cniVersion ? result : convertResult(result, cniVersion);
+        const out = result.cniVersion === cniVersion
+          ? result
+          : await opts.checks.convert(result, cniVersion);
         stdio.writeStdout(printJson(out));
         return 0;
       }

@@ -272,7 +272,7 @@ export class ConfigManager {
     }
     if (out.primaryRewrite !== undefined) {
       this.#log.verbose(`forceCNIVersion: rewriting ${primary} with cniVersion ${out.cniVersion}`);
-      await this.#fs.writeAtomic(primary, out.primaryRewrite, { mode: 0o644 });
+      await this.#fs.writeAtomic(primary, out.primaryRewrite, { mode: 0o644, durable: true });
     }
     await this.#install(out.text);
   }
@@ -297,7 +297,7 @@ export class ConfigManager {
       this.#current = text;
       return;
     }
-    await this.#fs.writeAtomic(this.path, text, { mode: 0o600 });
+    await this.#fs.writeAtomic(this.path, text, { mode: 0o600, durable: true });
     this.#current = text;
     this.#log.verbose(`wrote ${this.path}: ${text}`);
     this.#opts.onChange?.({ kind: "written", path: this.path, text, primary: this.#primary });

@@ -80,7 +80,18 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
       );
       if (request.command === "ADD" && result) {
         const r = result.cniVersion === "1.0.0" ? result : convertResult(result, "1.0.0");
-        response = new Response(JSON.stringify({ Result: r }), {
+        const body: Record<string, unknown> = { Result: r };
+        // Multus's protocol: `Result` is 1.0.0 and the shim converts. We also send it in the
+        // shim config's version, so our shim needs no engine on its per-pod path.
+        const wanted = request.args.cniVersion;
+        if (wanted !== "1.0.0") {
+          try {
+            body.ConfigVersionResult = convertResult(r, wanted);
+          } catch {
+            // the shim converts and reports the problem
+          }
+        }
+        response = new Response(JSON.stringify(body), {
           status: 200,
           headers: { "content-type": "application/json" },
         });

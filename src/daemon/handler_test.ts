@@ -56,6 +56,11 @@ Deno.test("createHandler() answers ADD with the result as 1.0.0 under Result", a
   assertEquals(res.status, 200);
   assertEquals(await res.json(), {
     Result: { cniVersion: "1.0.0", ips: [{ address: "10.1.0.2/24" }] },
+    ConfigVersionResult: {
+      cniVersion: "0.3.1",
+      ips: [{ version: "4", address: "10.1.0.2/24" }],
+      dns: {},
+    },
   });
   assertEquals(seen[0]?.args.stdinText, stdin);
   assertEquals([seen[0]?.podNamespace, seen[0]?.podName], ["ns", "web"]);

@@ -5,6 +5,7 @@
  * @module
  */
 import { pluginMain } from "../cni/skel.ts";
+import { engineSkelChecks } from "../cni/skel_engine.ts";
 import { loadKubeClient } from "../kube/mod.ts";
 import { denoExec } from "../platform/exec.ts";
 import { denoFs } from "../platform/fs.ts";
@@ -55,6 +56,7 @@ export function runThinPlugin(): Promise<number> {
     about: `multus-deno thin plugin version:${BUILD_INFO.version} commit:${BUILD_INFO.commit}`,
     env: processEnv,
     stdio: processStdio,
+    checks: engineSkelChecks,
     isOwnNetns,
   });
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { pluginMain } from "../cni/skel.ts";
+import { engineSkelChecks } from "../cni/skel_engine.ts";
 import { processEnv } from "../platform/process.ts";
 import { processStdio } from "../platform/stdio.ts";
 import { PASSTHRU_VERSIONS, passthruFuncs } from "./plugin.ts";
@@ -15,5 +16,6 @@ export function runPassthru(): Promise<number> {
     supportedVersions: PASSTHRU_VERSIONS,
     env: processEnv,
     stdio: processStdio,
+    checks: engineSkelChecks,
   });
 }

@@ -22,13 +22,19 @@ export interface WriteOptions {
   mode?: number;
   /** Mode of directories created on the way (default 0o700). */
   dirMode?: number;
+  /**
+   * fsync the data before the rename (default false). Caches are written like libcni and
+   * Multus do (no fsync: the rename alone keeps readers from ever seeing a partial file);
+   * installed configs ask for durability.
+   */
+  durable?: boolean;
 }
 
 /** The file operations product code needs. Tests pass fakes or temp directories. */
 export interface Fs {
   /** The file's text, or null when it does not exist. */
   readText(path: string): Promise<string | null>;
-  /** Writes `data` to `path` atomically: a temp file beside it, fsync'd, then renamed. */
+  /** Writes `data` to `path` atomically: a temp file beside it, then renamed over it. */
   writeAtomic(path: string, data: string | Uint8Array, opts?: WriteOptions): Promise<void>;
   /** Removes a file; a missing file is not an error. Returns whether it existed. */
   remove(path: string): Promise<boolean>;
@@ -76,7 +82,7 @@ export const denoFs: Fs = {
     try {
       let off = 0;
       while (off < bytes.length) off += await file.write(bytes.subarray(off));
-      await file.syncData();
+      if (opts.durable) await file.syncData();
     } finally {
       file.close();
     }

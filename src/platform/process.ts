@@ -52,3 +52,18 @@ export function onShutdownSignal(fn: (signal: string) => void): () => void {
     for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
   };
 }
+
+const LAUNCHER_VARS = ["MULTUS_ARGV0", "MULTUS_LAUNCHER", "DENO_DIR", "DENO_NO_UPDATE_CHECK"];
+
+/**
+ * The name this program was run by (argv[0]'s base name). The launcher build passes it in
+ * `MULTUS_ARGV0` and sets a few variables for this process only; they are removed here so
+ * that delegates never inherit them.
+ */
+export function programName(): string {
+  const argv0 = Deno.env.get("MULTUS_ARGV0") ?? Deno.execPath();
+  if (Deno.env.get("MULTUS_LAUNCHER")) {
+    for (const name of LAUNCHER_VARS) Deno.env.delete(name);
+  }
+  return argv0.slice(argv0.lastIndexOf("/") + 1);
+}

@@ -9,7 +9,15 @@ import { processEnv } from "../platform/process.ts";
 import { processStdio } from "../platform/stdio.ts";
 import { unixRequest } from "../platform/unix_http.ts";
 import { BUILD_INFO } from "../_build_info.ts";
+import type * as Engine from "../engine/mod.ts";
+import { forwardingChecks } from "./checks.ts";
 import { shimFuncs } from "./shim.ts";
+
+// Deliberately not a string literal: Deno loads every statically analysable `import()`
+// target when a program starts, and the shim's per-pod exec must not pay for the engine
+// unless it needs it (VERSION, or a result to convert).
+const ENGINE_MODULE = ["..", "engine", "mod.ts"].join("/");
+const engine = (): Promise<typeof Engine> => import(ENGINE_MODULE);
 
 /** Runs one shim invocation; returns the exit code. */
 export function runShim(): Promise<number> {
@@ -31,6 +39,7 @@ export function runShim(): Promise<number> {
       about: `multus-deno shim version:${BUILD_INFO.version} commit:${BUILD_INFO.commit}`,
       env: processEnv,
       stdio: processStdio,
+      checks: forwardingChecks(engine),
     },
   );
 }

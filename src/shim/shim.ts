@@ -6,15 +6,14 @@
  * ADD, CHECK, GC and STATUS first wait for `/readyz` (polled every 100 ms, bounded). DEL
  * makes one `/healthz` probe and never blocks sandbox teardown when the daemon is gone;
  * but when the daemon answers that a delegate's DEL failed, that error reaches the
- * runtime (Go Multus's shim always exits 0 on DEL). The daemon's 1.0.0 result is
- * converted to the shim config's `cniVersion`.
+ * runtime (Go Multus's shim always exits 0 on DEL). The result is printed in the shim
+ * config's `cniVersion` (the daemon sends it converted; otherwise the skel converts).
  *
  * @module
  */
 import { CniCode, CniError } from "../cni/error.ts";
 import type { CmdArgs, PluginFuncs } from "../cni/skel.ts";
 import type { CniResult } from "../cni/types.ts";
-import { convertResult } from "../engine/mod.ts";
 import type { Logger } from "../platform/log.ts";
 import type { UnixHttpResponse } from "../platform/unix_http.ts";
 
@@ -160,19 +159,24 @@ export function shimFuncs(deps: ShimDeps): PluginFuncs {
   return {
     async add(args): Promise<CniResult> {
       const body = await waitThenPost(args, "CmdAdd");
-      let result: CniResult;
+      let response: { Result?: CniResult; ConfigVersionResult?: CniResult };
       try {
-        result = JSON.parse(body).Result;
+        response = JSON.parse(body);
       } catch (err) {
         throw new CniError(
           CniCode.DecodingFailure,
           `CmdAdd (shim): failed to unmarshal response '${body}': ${err}`,
         );
       }
+      // Our daemon also sends the result in this config's version; Go Multus's daemon
+      // sends 1.0.0 only, which the skel converts.
+      const converted = response.ConfigVersionResult;
+      const result = converted?.cniVersion === args.cniVersion ? converted : response.Result;
+      if (!result) {
+        throw new CniError(CniCode.DecodingFailure, `CmdAdd (shim): no Result in '${body}'`);
+      }
       deps.logger.verbose(`CmdAdd (shim): ${JSON.stringify(result)}`);
-      return result.cniVersion === args.cniVersion
-        ? result
-        : convertResult(result, args.cniVersion);
+      return result;
     },
     async check(args): Promise<void> {
       await waitThenPost(args, "CmdCheck");

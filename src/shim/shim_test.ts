@@ -52,24 +52,36 @@ Deno.test("shimConf() reads the socket dir with Multus's default", () => {
   assertEquals(shimConf(args("ADD", { daemonSocketDir: "/x/" })).socketPath, "/x/multus.sock");
 });
 
-Deno.test("shim ADD waits for /readyz, posts /cni and converts the 1.0.0 result to its version", async () => {
+Deno.test("shim ADD waits for /readyz and posts /cni; prefers the daemon's converted result", async () => {
   const deps = fakeDeps({
     "/readyz": [{ status: 500, headers: {}, body: "" }, ok()],
     "/cni": [
-      ok(JSON.stringify({ Result: { cniVersion: "1.0.0", ips: [{ address: "10.1.0.2/24" }] } })),
+      ok(JSON.stringify({
+        Result: { cniVersion: "1.0.0", ips: [{ address: "10.1.0.2/24" }] },
+        ConfigVersionResult: {
+          cniVersion: "0.3.1",
+          ips: [{ version: "4", address: "10.1.0.2/24" }],
+        },
+      })),
     ],
   });
   const result = await shimFuncs(deps).add(args("ADD"));
-  assertEquals(result, {
-    cniVersion: "0.3.1",
-    ips: [{ version: "4", address: "10.1.0.2/24" }],
-    dns: {},
-  });
+  assertEquals(result, { cniVersion: "0.3.1", ips: [{ version: "4", address: "10.1.0.2/24" }] });
   assertEquals(deps.calls.map((c) => c.split(" @")[0]), [
     "GET /readyz",
     "GET /readyz",
     "POST /cni",
   ]);
+});
+
+Deno.test("shim ADD returns Go Multus's 1.0.0 Result for the skel to convert", async () => {
+  const deps = fakeDeps({
+    "/readyz": [ok()],
+    "/cni": [
+      ok(JSON.stringify({ Result: { cniVersion: "1.0.0", ips: [{ address: "10.1.0.2/24" }] } })),
+    ],
+  });
+  assertEquals((await shimFuncs(deps).add(args("ADD"))).cniVersion, "1.0.0");
 });
 
 Deno.test("shim ADD keeps the daemon's CNI error code and prefixes the message", async () => {

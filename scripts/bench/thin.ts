@@ -1,0 +1,131 @@
+/**
+ * Thin plugin benchmark (issue: thin plugin): ADD and DEL wall time, median and p95 over
+ * `rounds` pods, for a pod with the cluster network plus three NADs through
+ * `dist/bin/multus`, against the same delegates executed directly one after another (the
+ * floor), measured in interleaved rounds; and the API requests one ADD makes.
+ * Goal: ADD median at most 25 ms above the floor's.
+ *
+ * @module
+ */
+import { multusEnv } from "../../tests/support/multus_env.ts";
+import { benchPod, floor, setUpNetworks } from "./pod_networks.ts";
+import { fmt, summarize, type Summary, table } from "./stats.ts";
+
+/** What this suite reports. */
+export interface ThinReport {
+  add: { multus: Summary; floor: Summary; overheadMedianMs: number; overheadP95Ms: number };
+  del: { multus: Summary; floor: Summary; overheadMedianMs: number };
+  apiRequestsPerAdd: Record<string, number>;
+  goal: string;
+  met: boolean;
+}
+
+/** Runs the suite. */
+export async function benchThin(opts: { root: string; rounds: number }): Promise<ThinReport> {
+  await using env = await multusEnv();
+  const delegates = await setUpNetworks(env);
+  const samples = {
+    addMultus: [] as number[],
+    addFloor: [] as number[],
+    delMultus: [] as number[],
+    delFloor: [] as number[],
+  };
+  const requests: Record<string, number> = {};
+  const warmup = 3;
+  for (let i = 0; i < warmup + opts.rounds; i++) {
+    const nsA = await env.extraNetns();
+    const nsB = await env.extraNetns();
+    const pod = benchPod(env, i);
+    const cid = `bench-ctr-${i}`;
+    const fl = await floor(delegates, "ADD", { containerId: `floor-${i}`, netns: nsA.path });
+    env.api.clearLog();
+    const t = performance.now();
+    const add = await env.cni({ command: "ADD", pod, containerId: cid, netns: nsB.path });
+    const addMs = performance.now() - t;
+    if (add.code !== 0) throw new Error(`multus ADD failed: ${add.stdout}${add.stderr}`);
+    if (i === warmup) {
+      for (const r of env.api.requests()) {
+        const key = `${r.verb} ${r.resource}${r.subresource ? "/" + r.subresource : ""}`;
+        requests[key] = (requests[key] ?? 0) + 1;
+      }
+    }
+    const fd = await floor(delegates, "DEL", { containerId: `floor-${i}`, netns: nsA.path });
+    const t2 = performance.now();
+    const del = await env.cni({ command: "DEL", pod, containerId: cid, netns: nsB.path });
+    const delMs = performance.now() - t2;
+    if (del.code !== 0) throw new Error(`multus DEL failed: ${del.stdout}${del.stderr}`);
+    await nsA.remove();
+    await nsB.remove();
+    if (i < warmup) continue;
+    samples.addFloor.push(fl);
+    samples.addMultus.push(addMs);
+    samples.delFloor.push(fd);
+    samples.delMultus.push(delMs);
+  }
+  const s = {
+    addMultus: summarize(samples.addMultus),
+    addFloor: summarize(samples.addFloor),
+    delMultus: summarize(samples.delMultus),
+    delFloor: summarize(samples.delFloor),
+  };
+  const report: ThinReport = {
+    add: {
+      multus: s.addMultus,
+      floor: s.addFloor,
+      overheadMedianMs: s.addMultus.median - s.addFloor.median,
+      overheadP95Ms: s.addMultus.p95 - s.addFloor.p95,
+    },
+    del: {
+      multus: s.delMultus,
+      floor: s.delFloor,
+      overheadMedianMs: s.delMultus.median - s.delFloor.median,
+    },
+    apiRequestsPerAdd: requests,
+    goal: "thin ADD median <= floor median + 25 ms",
+    met: s.addMultus.median - s.addFloor.median <= 25,
+  };
+  console.log("\nThin plugin: pod with cluster network + 3 NADs (ms, interleaved rounds)\n");
+  console.log(table(["", "n", "median", "p95", "mean", "min"], [
+    [
+      "ADD dist/bin/multus",
+      String(s.addMultus.n),
+      fmt(s.addMultus.median),
+      fmt(s.addMultus.p95),
+      fmt(s.addMultus.mean),
+      fmt(s.addMultus.min),
+    ],
+    [
+      "ADD floor (4 delegates)",
+      String(s.addFloor.n),
+      fmt(s.addFloor.median),
+      fmt(s.addFloor.p95),
+      fmt(s.addFloor.mean),
+      fmt(s.addFloor.min),
+    ],
+    [
+      "DEL dist/bin/multus",
+      String(s.delMultus.n),
+      fmt(s.delMultus.median),
+      fmt(s.delMultus.p95),
+      fmt(s.delMultus.mean),
+      fmt(s.delMultus.min),
+    ],
+    [
+      "DEL floor (4 delegates)",
+      String(s.delFloor.n),
+      fmt(s.delFloor.median),
+      fmt(s.delFloor.p95),
+      fmt(s.delFloor.mean),
+      fmt(s.delFloor.min),
+    ],
+  ]));
+  console.log(
+    `\nADD overhead over the floor: median ${fmt(report.add.overheadMedianMs)} ms, p95 ${
+      fmt(report.add.overheadP95Ms)
+    } ms (goal <= 25 ms median: ${report.met ? "met" : "NOT met"}); DEL overhead median ${
+      fmt(report.del.overheadMedianMs)
+    } ms`,
+  );
+  console.log(`API requests per ADD: ${JSON.stringify(requests)}`);
+  return report;
+}

@@ -1,0 +1,51 @@
+/*
+ * multus-deno launcher for builds where `deno compile` cannot get its runtime (denort):
+ * exec()s the pinned Deno on the program's entry with the permission flags a compiled
+ * binary would have. A CNI plugin exec (no arguments) starts its mode's own entry, so it
+ * loads only that mode's modules; everything else goes through main.ts. The paths are
+ * compiled in by scripts/build.ts (-D defines). Being a direct exec, it costs less per
+ * pod than the shell-script launcher it replaces.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef DENO_BIN
+#error "DENO_BIN must be defined"
+#endif
+
+static const char *base(const char *p) {
+  const char *s = strrchr(p, '/');
+  return s ? s + 1 : p;
+}
+
+int main(int argc, char **argv) {
+  const char *name = base(argv[0]);
+  const char *src = LIB_DIR "/src/main.ts";
+  if (argc == 1) {
+    if (strcmp(name, "passthru") == 0) src = LIB_DIR "/src/entry/passthru.ts";
+    else if (strcmp(name, "multus-shim") == 0) src = LIB_DIR "/src/entry/shim.ts";
+    else if (strcmp(name, "multus-daemon") != 0) src = LIB_DIR "/src/entry/thin.ts";
+  }
+  setenv("MULTUS_ARGV0", argv[0], 1);
+  setenv("MULTUS_LAUNCHER", "1", 1);
+  setenv("DENO_DIR", DENO_DIR_PATH, 1);
+  setenv("DENO_NO_UPDATE_CHECK", "1", 1);
+  const char *fixed[] = {
+    DENO_BIN, "run", "--quiet", "--no-prompt", "--cached-only", "--no-lock",
+    "--config=" LIB_DIR "/deno.json", "--allow-read", "--allow-write", "--allow-env",
+    "--allow-run", "--allow-net", "--allow-sys",
+  };
+  size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
+  char **args = calloc(nfixed + (size_t)argc + 1, sizeof(char *));
+  if (!args) return 70;
+  size_t n = 0;
+  for (size_t i = 0; i < nfixed; i++) args[n++] = (char *)fixed[i];
+  args[n++] = (char *)src;
+  for (int i = 1; i < argc; i++) args[n++] = argv[i];
+  args[n] = NULL;
+  execv(DENO_BIN, args);
+  perror("multus-deno launcher: exec " DENO_BIN);
+  return 127;
+}

@@ -1,0 +1,10 @@
+/**
+ * Launcher entry of `multus-shim` (see `thin.ts` for why entries exist).
+ *
+ * @module
+ */
+import { runShim } from "../shim/main.ts";
+import { programName } from "../platform/process.ts";
+
+programName();
+Deno.exit(await runShim());
