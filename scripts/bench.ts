@@ -13,12 +13,14 @@ import { parseArgs } from "node:util";
 import { build } from "./build.ts";
 import { benchStartup } from "./bench/startup.ts";
 import { benchThin } from "./bench/thin.ts";
+import { benchThick } from "./bench/thick.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 const SUITES: Record<string, (opts: { root: string; rounds: number }) => Promise<unknown>> = {
   startup: benchStartup,
   thin: benchThin,
+  thick: benchThick,
 };
 
 const { values, positionals } = parseArgs({

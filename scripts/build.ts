@@ -179,6 +179,8 @@ async function writeLauncher(bin: string): Promise<void> {
     "# A CNI plugin exec (no arguments) starts its mode's own entry, which loads only that",
     "# mode's modules; everything else goes through main.ts.",
     `src=${shellQuote(main)}`,
+    `v8=`,
+    `case "\${0##*/}:\${1:-}" in multus-daemon:*|*:daemon) v8=--v8-flags=--max-semi-space-size=1; : "\${MALLOC_ARENA_MAX:=2}"; export MALLOC_ARENA_MAX ;; esac`,
     `if [ $# -eq 0 ]; then`,
     `  case "\${0##*/}" in`,
     `    passthru) src=${entry("passthru")} ;;`,
@@ -190,7 +192,7 @@ async function writeLauncher(bin: string): Promise<void> {
     `MULTUS_ARGV0="$0" MULTUS_LAUNCHER=1 DENO_DIR=${shellQuote(denoDir)} DENO_NO_UPDATE_CHECK=1 \\`,
     `  exec ${shellQuote(deno)} run --quiet --no-prompt --cached-only --no-lock \\`,
     `  --config=${shellQuote(join(lib, "deno.json"))} ${PERMISSION_FLAGS.join(" ")} \\`,
-    `  "$src" "$@"`,
+    `  $v8 "$src" "$@"`,
     "",
   ].join("\n");
   if (!(await compileLauncher(bin, { deno, lib, denoDir }))) {
@@ -229,6 +231,8 @@ export async function build(): Promise<{ kind: string; bin: string }> {
         "--output",
         bin,
         ...PERMISSION_FLAGS,
+        // Applies to every mode of the single file; the daemon is the one it matters for.
+        "--v8-flags=--max-semi-space-size=1",
         join(root, "src/main.ts"),
       ]);
       kind = "compiled";

@@ -14,6 +14,7 @@
 #ifndef DENO_BIN
 #error "DENO_BIN must be defined"
 #endif
+#define DAEMON_V8_FLAGS "--v8-flags=--max-semi-space-size=1"
 
 static const char *base(const char *p) {
   const char *s = strrchr(p, '/');
@@ -28,6 +29,11 @@ int main(int argc, char **argv) {
     else if (strcmp(name, "multus-shim") == 0) src = LIB_DIR "/src/entry/shim.ts";
     else if (strcmp(name, "multus-daemon") != 0) src = LIB_DIR "/src/entry/thin.ts";
   }
+  /* The daemon is long-lived and must stay small under bursts: a small V8 young
+   * generation and two malloc arenas keep its resident memory in check (measured: see
+   * the README's thick-mode figures). Plugin execs are short-lived and keep the defaults. */
+  int daemon = strcmp(name, "multus-daemon") == 0 || (argc > 1 && strcmp(argv[1], "daemon") == 0);
+  if (daemon) setenv("MALLOC_ARENA_MAX", "2", 0);
   setenv("MULTUS_ARGV0", argv[0], 1);
   setenv("MULTUS_LAUNCHER", "1", 1);
   setenv("DENO_DIR", DENO_DIR_PATH, 1);
@@ -38,10 +44,11 @@ int main(int argc, char **argv) {
     "--allow-run", "--allow-net", "--allow-sys",
   };
   size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
-  char **args = calloc(nfixed + (size_t)argc + 1, sizeof(char *));
+  char **args = calloc(nfixed + (size_t)argc + 2, sizeof(char *));
   if (!args) return 70;
   size_t n = 0;
   for (size_t i = 0; i < nfixed; i++) args[n++] = (char *)fixed[i];
+  if (daemon) args[n++] = (char *)DAEMON_V8_FLAGS;
   args[n++] = (char *)src;
   for (int i = 1; i < argc; i++) args[n++] = argv[i];
   args[n] = NULL;

@@ -35,6 +35,9 @@ import {
 import { applyDefaultRoutes } from "./routes.ts";
 import { readDeviceInfo, writeScratchCache } from "./state.ts";
 
+/** The engine's default-route check failure (Multus `CheckGatewayConfig`). */
+const ECMP_MESSAGE = "multus does not support ECMP for default-route";
+
 /** Options of the Multus commands (thick mode passes the daemon's overlay). */
 export interface CommandOptions {
   conf?: LoadConfOptions;
@@ -213,7 +216,9 @@ async function addWithContext(
       delegates,
     });
   } catch (err) {
-    throw cmdErr(k8s, err);
+    // Go checks the gateways inside TryLoadPodDelegates, hence its wrapping.
+    const ecmp = err instanceof CniError && err.message === ECMP_MESSAGE;
+    throw cmdErr(k8s, err, ecmp ? "error loading k8s delegates k8s args: " : "");
   }
   try {
     await writeScratchCache(deps.fs, conf.cniDir, args.containerId, plan.scratchCache);

@@ -21,9 +21,17 @@ import type { CmdArgs } from "../cni/skel.ts";
 import { delNetworkList } from "../cni/conflist.ts";
 import { listCachedAttachments } from "../cni/cache.ts";
 import { parseNetworkConfig } from "../engine/mod.ts";
-import { decodeScratchCache, type DelegateConf, planPodNetworks } from "../engine/multus.ts";
+import {
+  decodeScratchCache,
+  type DelegateConf,
+  type K8sArgs,
+  type MultusConf,
+  parseK8sArgs,
+  planPodNetworks,
+} from "../engine/multus.ts";
 import type { MultusDeps, Pod } from "./deps.ts";
-import { commandContext, type CommandOptions, describeArgs } from "./add.ts";
+import { type CommandOptions, describeArgs } from "./add.ts";
+import { loadConf } from "./config.ts";
 import { delDelegate, multusRuntime } from "./delegates.ts";
 import { cmdErr, messageOf } from "./errors.ts";
 import { clusterDelegates, podDelegates } from "./resolve.ts";
@@ -35,19 +43,17 @@ export async function cmdDel(
   deps: MultusDeps,
   opts: CommandOptions = {},
 ): Promise<void> {
-  const { conf, k8s, kube } = await commandContext(args, deps, opts);
+  const conf = loadConf(args.stdinText, deps, opts.conf ?? {});
+  let k8s: K8sArgs;
+  try {
+    k8s = parseK8sArgs(args.args);
+  } catch (err) {
+    throw cmdErr(null, err, "error getting k8s args: ");
+  }
   deps.logger.debug(`CmdDel: ${describeArgs(args)}`);
   const file = conf.readinessindicatorfile;
   if (file && !(await deps.fs.stat(file))) {
     deps.logger.verbose(`warning: readinessindicatorfile @ ${file} does not exist on CNI DEL`);
-  }
-  let pod: Pod | null = null;
-  if (kube) {
-    try {
-      pod = await kube.pods.getPod(k8s.podNamespace, k8s.podName, { uid: k8s.podUid, isDel: true });
-    } catch (err) {
-      deps.logger.error(`Multus: GetPod failed: ${messageOf(err)}, but continue to delete`);
-    }
   }
   const cacheText = await readScratchCache(deps.fs, conf.cniDir, args.containerId);
   let delegates: DelegateConf[] | null = null;
@@ -58,21 +64,9 @@ export async function cmdDel(
       deps.logger.error(`Multus: failed to load the cached delegates: ${messageOf(err)}`);
     }
   }
-  if (delegates === null && pod && kube) {
-    const ctx = { conf, kube, pod, deps };
-    const base = await clusterDelegates(ctx).catch((err) => {
-      throw cmdErr(k8s, err, "failed to get clusterNetwork/defaultNetworks: ");
-    });
-    try {
-      delegates = await podDelegates(ctx, base);
-    } catch (err) {
-      if (base.length === 0) throw cmdErr(k8s, err, "failed to get delegates: ");
-      deps.logger.error(
-        `Multus: failed to get delegates: ${messageOf(err)}, but continue to delete clusterNetwork`,
-      );
-      delegates = base;
-    }
-  }
+  // The API is asked only when the cache cannot say what to delete: a DEL of a pod set up
+  // by this node needs no API server at all (Go Multus always reads the pod first).
+  if (delegates === null) delegates = await delegatesFromPod(conf, k8s, deps);
   const netnsGone = !(await deps.netns.exists(args.netns));
   const rt = multusRuntime(conf, deps, args.path);
   const errors: CniError[] = [];
@@ -92,7 +86,7 @@ export async function cmdDel(
     for (const d of [...plan.delegates].reverse()) {
       deps.logger.verbose(
         `Del: ${k8s.podNamespace}:${k8s.podName}:${
-          pod?.metadata.uid ?? "unknownUID"
+          k8s.podUid || "unknownUID"
         }:${d.list.name}:${d.ifName}`,
       );
       try {
@@ -148,5 +142,40 @@ async function sweepResultCache(
         ),
       );
     }
+  }
+}
+
+/** The pod's delegates recomputed as ADD computes them, or null when the pod is gone. */
+async function delegatesFromPod(
+  conf: MultusConf,
+  k8s: K8sArgs,
+  deps: MultusDeps,
+): Promise<DelegateConf[] | null> {
+  let kube;
+  try {
+    kube = await deps.kube({ kubeconfig: conf.kubeconfig });
+  } catch (err) {
+    throw cmdErr(null, err, "error getting k8s client: ");
+  }
+  if (!kube) return null;
+  let pod: Pod | null = null;
+  try {
+    pod = await kube.pods.getPod(k8s.podNamespace, k8s.podName, { uid: k8s.podUid, isDel: true });
+  } catch (err) {
+    deps.logger.error(`Multus: GetPod failed: ${messageOf(err)}, but continue to delete`);
+  }
+  if (!pod) return null;
+  const ctx = { conf, kube, pod, deps };
+  const base = await clusterDelegates(ctx).catch((err) => {
+    throw cmdErr(k8s, err, "failed to get clusterNetwork/defaultNetworks: ");
+  });
+  try {
+    return await podDelegates(ctx, base);
+  } catch (err) {
+    if (base.length === 0) throw cmdErr(k8s, err, "failed to get delegates: ");
+    deps.logger.error(
+      `Multus: failed to get delegates: ${messageOf(err)}, but continue to delete clusterNetwork`,
+    );
+    return base;
   }
 }

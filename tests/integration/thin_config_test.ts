@@ -18,15 +18,18 @@ async function names(ns: string): Promise<string[]> {
   return (await linksIn(ns)).map((l) => l.ifname).sort();
 }
 
-/** A bridge + host-local CNI config (1.0.0) on a fresh bridge the fixture removes. */
-function bridgeConf(env: MultusEnv, name: string, subnet: string): Record<string, unknown> {
+/** A bridge + host-local plugin on a fresh bridge the fixture removes. */
+function bridgePlugin(env: MultusEnv, subnet: string): Record<string, unknown> {
   return {
-    cniVersion: "1.0.0",
-    name,
     type: "bridge",
     bridge: env.bridgeName(),
     ipam: { type: "host-local", subnet, dataDir: env.ipamDir },
   };
+}
+
+/** {@linkcode bridgePlugin} as a CNI 1.0.0 config named `name`. */
+function bridgeConf(env: MultusEnv, name: string, subnet: string): Record<string, unknown> {
+  return { cniVersion: "1.0.0", name, ...bridgePlugin(env, subnet) };
 }
 
 function message(out: { json?: unknown }): string {
@@ -144,11 +147,7 @@ Deno.test("multus clusterNetwork as a directory uses its first .conf/.conflist i
     JSON.stringify({
       cniVersion: "1.0.0",
       name: "a-net",
-      plugins: [{
-        ...bridgeConf(env, "x", "10.248.0.0/24"),
-        name: undefined,
-        cniVersion: undefined,
-      }],
+      plugins: [bridgePlugin(env, "10.248.0.0/24")],
     }),
   );
   const pod = env.pod("dircluster");
@@ -169,9 +168,7 @@ Deno.test("multus clusterNetwork as a .conflist path appends its subdirectory's 
   const dir = `${env.root}/chain`;
   await Deno.mkdir(`${dir}/chained`, { recursive: true });
   const record = `${env.root}/chain-record.jsonl`;
-  const bridge = bridgeConf(env, "x", "10.249.0.0/24");
-  delete bridge.name;
-  delete bridge.cniVersion;
+  const bridge = bridgePlugin(env, "10.249.0.0/24");
   await Deno.writeTextFile(
     `${dir}/main.conflist`,
     JSON.stringify({ cniVersion: "1.0.0", name: "chained", plugins: [bridge] }),
