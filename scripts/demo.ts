@@ -7,11 +7,14 @@
  * a bridge network the pod attaches as `blue0` (custom interface name), a macvlan network
  * on a veth parent that becomes the pod's default route, and a bridge + tuning network
  * with a static IP and MAC; creates the pod and its network namespace; runs
- * `dist/bin/multus` exactly as kubelet would (CNI ADD), prints the result, `ip addr`,
- * `ip route` and the network-status annotation; then CNI DEL and shows that everything is
- * gone. Nothing is left behind, also when interrupted (Ctrl-C).
+ * the plugin exactly as kubelet would (CNI ADD), prints the result, `ip addr`, `ip route`
+ * and the network-status annotation; then CNI DEL and shows that everything is gone.
+ * Nothing is left behind, also when interrupted (Ctrl-C).
  *
- * Flags: `--keep-going` runs DEL even when ADD fails (default); `--thin` is the mode here.
+ * Thick mode (the default, as a node runs it): starts `dist/bin/multus-daemon` with a
+ * daemon config (`multusConfigFile: auto`), waits for it to generate `00-multus.conf` next
+ * to the cluster network's config, and runs `dist/bin/multus-shim` with that file on stdin.
+ * `--thin`: runs `dist/bin/multus` (the thin plugin) with a thin Multus config instead.
  *
  * @module
  */
@@ -21,6 +24,7 @@ import { parseArgs } from "node:util";
 import { build } from "./build.ts";
 import { startKubeApiDouble } from "../tests/support/kube_api/mod.ts";
 import { writeKubeconfig } from "../tests/support/kubeconfig.ts";
+import { socketRequest, waitReady } from "../tests/support/daemon_env.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({ args: Deno.args, options: { thin: { type: "boolean" } } });
@@ -60,12 +64,77 @@ function title(text: string): void {
   console.log(`\n\x1b[1m== ${text}\x1b[0m`);
 }
 
+/**
+ * Starts dist/bin/multus-daemon (thick mode) and returns the generated 00-multus.conf, which
+ * kubelet would pick up as the node's first CNI config.
+ */
+async function startDaemon(
+  p: { tmp: string; confDir: string; cniDir: string; kubeconfig: string },
+): Promise<Record<string, unknown>> {
+  const socketDir = `${p.tmp}/run/multus/`;
+  const daemonConfig = {
+    cniVersion: "1.0.0",
+    logLevel: "verbose",
+    logFile: `${p.tmp}/multus-daemon.log`,
+    cniConfigDir: p.confDir,
+    multusAutoconfigDir: p.confDir,
+    multusConfigFile: "auto",
+    socketDir,
+    // the socket's path as the host (kubelet, the shim) sees it; copied into 00-multus.conf
+    daemonSocketDir: socketDir,
+    kubeconfig: p.kubeconfig,
+    cniDir: p.cniDir,
+    binDir: "/usr/lib/cni",
+    confDir: p.confDir,
+    cleanupOnExit: true,
+  };
+  const configPath = `${p.tmp}/daemon-config.json`;
+  await Deno.writeTextFile(configPath, JSON.stringify(daemonConfig, null, 2));
+  title(`starting dist/bin/multus-daemon -config ${configPath}`);
+  console.log(JSON.stringify(daemonConfig, null, 2));
+  const child = new Deno.Command(`${root}/dist/bin/multus-daemon`, {
+    args: ["-config", configPath],
+    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", MULTUS_NODE_NAME: "demo-node" },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  cleanups.push(async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+    const code = (await child.status).code;
+    console.log(`multus-daemon stopped (exit ${code}); its log: ${p.tmp}/multus-daemon.log`);
+  });
+  const socket = `${socketDir}multus.sock`;
+  if (!(await waitReady(socket, 30_000))) throw new Error("multus-daemon did not become ready");
+  const generated = `${p.confDir}/00-multus.conf`;
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    try {
+      const text = await Deno.readTextFile(generated);
+      const health = await socketRequest(socket, "GET", "/healthz");
+      console.log(`daemon ready; GET /healthz over ${socket}: ${health.status}`);
+      title(`generated ${generated} (kubelet's first config; the shim reads it on stdin)`);
+      console.log(text);
+      return JSON.parse(text);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error(`multus-daemon did not write ${generated}`);
+}
+
 async function main(): Promise<number> {
   if (Deno.uid() !== 0) {
     console.error("demo: run as root (it creates a network namespace and links)");
     return 1;
   }
-  const mode = values.thin ? "thin" : "thin";
+  const mode = values.thin ? "thin" : "thick";
   title(`building dist/ (${mode} mode)`);
   await build();
 
@@ -166,16 +235,22 @@ async function main(): Promise<number> {
 
   await sh("ip", "netns", "add", names.netns);
   cleanups.push(() => sh("ip", "netns", "del", names.netns).then(() => {}));
-  const multusConf = {
+  const cniDir = `${tmp}/cni`;
+  let plugin = `${root}/dist/bin/multus`;
+  let pluginConf: Record<string, unknown> = {
     cniVersion: "1.0.0",
     name: "multus-cni-network",
     type: "multus",
     kubeconfig,
     clusterNetwork: `${confDir}/10-cluster.conflist`,
     confDir,
-    cniDir: `${tmp}/cni`,
+    cniDir,
     binDir: "/usr/lib/cni",
   };
+  if (mode === "thick") {
+    plugin = `${root}/dist/bin/multus-shim`;
+    pluginConf = await startDaemon({ tmp, confDir, cniDir, kubeconfig });
+  }
   const env = (command: string) => ({
     PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
     CNI_COMMAND: command,
@@ -187,7 +262,7 @@ async function main(): Promise<number> {
       `IgnoreUnknown=1;K8S_POD_NAMESPACE=demo;K8S_POD_NAME=demo-pod;K8S_POD_INFRA_CONTAINER_ID=demo-${id};K8S_POD_UID=${pod.metadata.uid}`,
   });
   const run = async (command: string) => {
-    const child = new Deno.Command(`${root}/dist/bin/multus`, {
+    const child = new Deno.Command(plugin, {
       env: env(command),
       clearEnv: true,
       stdin: "piped",
@@ -195,7 +270,7 @@ async function main(): Promise<number> {
       stderr: "piped",
     }).spawn();
     const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(JSON.stringify(multusConf)));
+    await w.write(new TextEncoder().encode(JSON.stringify(pluginConf)));
     await w.close();
     const out = await child.output();
     return {
@@ -206,8 +281,12 @@ async function main(): Promise<number> {
   };
   cleanups.push(async () => void await run("DEL"));
 
-  title("CNI ADD: dist/bin/multus, run as kubelet would");
+  title(`CNI ADD: ${plugin.slice(root.length + 1)}, run as kubelet would`);
+  api.clearLog();
   const add = await run("ADD");
+  // events are sent off the critical path in thick mode: give them a moment to land
+  await new Promise((r) => setTimeout(r, mode === "thick" ? 300 : 0));
+  const asked = api.requests().filter((r) => r.verb !== "watch");
   console.log(add.stdout || add.stderr);
   if (add.code !== 0) {
     console.error(`ADD failed (exit ${add.code})`);
@@ -225,7 +304,18 @@ async function main(): Promise<number> {
   for (const e of api.events({ objectName: "demo-pod" })) {
     console.log(`${e["type"]} ${e["reason"]}: ${e["message"]}`);
   }
-  console.log(`\nAPI requests for this ADD: ${api.count()}`);
+  title(`API requests made by this ADD: ${asked.length}`);
+  const tally = new Map<string, number>();
+  for (const r of asked) {
+    const what = `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ""}`;
+    tally.set(what, (tally.get(what) ?? 0) + 1);
+  }
+  for (const [what, n] of tally) console.log(`${String(n).padStart(3)} x ${what}`);
+  if (mode === "thick") {
+    console.log(
+      "(pods and NADs come from the daemon's informer caches; events are sent after the reply)",
+    );
+  }
 
   title("CNI DEL");
   const del = await run("DEL");
@@ -233,7 +323,7 @@ async function main(): Promise<number> {
   title(`after DEL: ip -n ${names.netns} addr`);
   console.log(await sh("ip", "-n", names.netns, "-br", "addr"));
   const left: string[] = [];
-  for await (const e of Deno.readDir(`${tmp}/cni`)) left.push(e.name);
+  for await (const e of Deno.readDir(cniDir)) left.push(e.name);
   console.log(`multus cache dir now holds: ${JSON.stringify(left.filter((n) => n !== "results"))}`);
   return del.code === 0 ? 0 : 1;
 }
