@@ -116,6 +116,18 @@ export async function runDaemon(args: string[]): Promise<number> {
     return fail(`failed to run multus-daemon with root: uid ${processUid()}`, EXIT.notRoot);
   }
 
+  if (conf.chrootDir) {
+    const root = await denoFs.stat(conf.chrootDir);
+    if (!root?.isDirectory) {
+      return fail(
+        `invalid daemon config ${flags.config}: chrootDir ${JSON.stringify(conf.chrootDir)}: ${
+          root ? "not a directory" : "no such directory"
+        }`,
+        EXIT.config,
+      );
+    }
+  }
+
   let metrics: DaemonMetrics = noopMetrics;
   let render: Parameters<typeof metricsHandler>[0] | null = null;
   const pollers: Array<(m: DaemonMetrics) => void> = [];

@@ -30,6 +30,11 @@ export interface DaemonOptions {
   waitReady?: boolean;
   /** Extra environment. */
   env?: Record<string, string>;
+  /**
+   * A command line the daemon runs under (e.g. `unshare -m ... sh -c '...; exec "$@"'`):
+   * the daemon's path and arguments are appended to it.
+   */
+  wrap?: string[];
 }
 
 /** The fixture plus a daemon. */
@@ -118,8 +123,9 @@ export async function daemonEnv(opts: DaemonOptions = {}): Promise<DaemonEnv> {
 
   async function startDaemon(o: DaemonOptions = {}): Promise<DaemonProcess> {
     await Deno.writeTextFile(daemonConfigPath, JSON.stringify(daemonConfig(o.config ?? {})));
-    const child = new Deno.Command(`${DIST_BIN}/multus-daemon`, {
-      args: ["-config", daemonConfigPath],
+    const argv = [...(o.wrap ?? []), `${DIST_BIN}/multus-daemon`, "-config", daemonConfigPath];
+    const child = new Deno.Command(argv[0]!, {
+      args: argv.slice(1),
       env: {
         PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
         MULTUS_NODE_NAME: "node1",
