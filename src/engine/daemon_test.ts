@@ -28,7 +28,7 @@ Deno.test("parseDaemonConf() applies the defaults and derives the socket path", 
   strictEqual(conf.multusAutoconfigDir, "/etc/cni/net.d");
   strictEqual(conf.autoConfig, true);
   strictEqual(conf.connectionLimit, null);
-  strictEqual(conf.maxQueuedRequests, 256);
+  strictEqual(conf.maxQueuedRequests, 1024);
   strictEqual(conf.readyzTimeoutSeconds, 60);
   strictEqual(conf.cleanupOnExit, false);
   deepStrictEqual(conf.dropKeys, ["readinessindicatorfile"]);

@@ -91,19 +91,29 @@ async function rollback(
   return problems;
 }
 
+/** The pod namespace's link names, or why they could not be listed. */
+type LinkListing = { names: string[] } | { error: unknown };
+
+/**
+ * Starts listing the links in `netns`. The listing (an `nsenter` child) runs while the pod
+ * and its networks are resolved and planned, so it costs the ADD no wall time.
+ */
+function listLinks(netns: string, deps: MultusDeps): Promise<LinkListing> {
+  return deps.netns.linkNames(netns).then((names) => ({ names }), (error) => ({ error }));
+}
+
 async function checkInterfaceNames(
   delegates: PlannedDelegate[],
   netns: string,
   k8s: K8sArgs,
-  deps: MultusDeps,
+  listing: Promise<LinkListing>,
 ): Promise<void> {
   const master = delegates[0];
   if (!master) return;
   const type = (d: PlannedDelegate): string => d.list.plugins[0]?.type ?? "";
-  let existing: string[];
-  try {
-    existing = await deps.netns.linkNames(netns);
-  } catch (err) {
+  const listed = await listing;
+  if ("error" in listed) {
+    const err = listed.error;
     throw pluginErr(
       k8s,
       master.list.name,
@@ -118,6 +128,7 @@ async function checkInterfaceNames(
       `error adding container to network "${master.list.name}": `,
     );
   }
+  const existing = listed.names;
   for (const d of delegates) {
     if (!existing.includes(d.ifName)) continue;
     throw pluginErr(
@@ -176,6 +187,7 @@ async function addWithContext(
   } catch (err) {
     throw cmdErr(k8s, err);
   }
+  const links = listLinks(args.netns, deps);
   let pod: Pod | null = null;
   if (kube) {
     try {
@@ -225,7 +237,7 @@ async function addWithContext(
   } catch (err) {
     throw cmdErr(k8s, err, "error saving the delegates: ");
   }
-  await checkInterfaceNames(plan.delegates, args.netns, k8s, deps);
+  await checkInterfaceNames(plan.delegates, args.netns, k8s, links);
 
   const rt = multusRuntime(conf, deps, args.path);
   const inputs: StatusInput[] = [];

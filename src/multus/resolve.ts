@@ -21,7 +21,7 @@ import {
   podNetworkRequests,
 } from "../engine/multus.ts";
 import { isNotFound, isRetriable } from "../kube/mod.ts";
-import type { KubeAccess, MultusDeps, Pod } from "./deps.ts";
+import type { KubeAccess, MultusDeps, Nad, Pod } from "./deps.ts";
 import { messageOf } from "./errors.ts";
 
 /** What resolution needs. */
@@ -69,12 +69,13 @@ async function configFromDir(name: string, dir: string, deps: MultusDeps): Promi
 export async function nadDelegate(
   element: NetworkSelection,
   ctx: ResolveContext,
+  fetched?: Promise<Nad>,
 ): Promise<DelegateConf> {
   const { kube, pod, conf, deps } = ctx;
   if (!kube) throw new CniError(CniCode.InvalidNetworkConfig, "no Kubernetes client to read NADs");
   let nad;
   try {
-    nad = await kube.nads.getNad(element.namespace, element.name);
+    nad = await (fetched ?? kube.nads.getNad(element.namespace, element.name));
   } catch (err) {
     const why =
       `cannot find a network-attachment-definition (${element.name}) in namespace (${element.namespace}): ${
@@ -219,10 +220,25 @@ export async function podDelegates(
     podNamespace: pod.metadata.namespace,
     annotations: pod.metadata.annotations ?? {},
   });
+  // Every NAD is asked for at once (in thin mode these are API round trips); the results
+  // are still consumed in order, so the first bad element is the one reported.
+  const fetches = new Map<string, Promise<Nad>>();
+  const fetch = (e: NetworkSelection): Promise<Nad> => {
+    const key = `${e.namespace}/${e.name}`;
+    let p = fetches.get(key);
+    if (!p) {
+      p = kube.nads.getNad(e.namespace, e.name);
+      p.catch(() => {}); // awaited (and reported) by nadDelegate
+      fetches.set(key, p);
+    }
+    return p;
+  };
+  if (requests.defaultNetwork) fetch(requests.defaultNetwork);
+  for (const element of requests.networks) fetch(element);
   const out = [...base];
   if (requests.defaultNetwork) {
     try {
-      out[0] = await nadDelegate(requests.defaultNetwork, ctx);
+      out[0] = await nadDelegate(requests.defaultNetwork, ctx, fetch(requests.defaultNetwork));
     } catch (err) {
       throw CniError.from(err).withPrefix(
         "TryLoadPodDelegates: error in loading K8s cluster default network from pod annotation: tryLoadK8sPodDefaultNetwork: failed getting the delegate: ",
@@ -231,7 +247,7 @@ export async function podDelegates(
   }
   for (const element of requests.networks) {
     try {
-      out.push(await nadDelegate(element, ctx));
+      out.push(await nadDelegate(element, ctx, fetch(element)));
     } catch (err) {
       throw CniError.from(err).withPrefix(
         "TryLoadPodDelegates: error in getting k8s network for pod: GetNetworkDelegates: failed getting the delegate: ",

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { afterMs } from "./clock.ts";
 
 /** What to run. */
 export interface ExecRequest {
@@ -69,10 +70,10 @@ export const denoExec: Exec = {
         // already exited
       }
     };
-    const timer = req.timeoutMs === undefined ? undefined : setTimeout(() => {
+    const cancelTimer = req.timeoutMs === undefined ? undefined : afterMs(req.timeoutMs, () => {
       timedOut = true;
       kill();
-    }, req.timeoutMs);
+    });
     const onAbort = (): void => {
       aborted = true;
       kill();
@@ -103,7 +104,7 @@ export const denoExec: Exec = {
         aborted,
       };
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      cancelTimer?.();
       req.signal?.removeEventListener("abort", onAbort);
     }
   },
@@ -126,10 +127,10 @@ function drain(stream: ReadableStream<Uint8Array>): { settle(graceMs: number): P
   })();
   return {
     async settle(graceMs: number): Promise<string> {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs));
+      let cancel = (): void => {};
+      const late = new Promise<void>((resolve) => cancel = afterMs(graceMs, resolve));
       await Promise.race([done, late]);
-      clearTimeout(timer);
+      cancel();
       await reader.cancel().catch(() => {});
       const total = chunks.reduce((n, c) => n + c.length, 0);
       const all = new Uint8Array(total);

@@ -70,24 +70,35 @@ export const denoFs: Fs = {
     opts: WriteOptions = {},
   ): Promise<void> {
     const dir = path.slice(0, Math.max(path.lastIndexOf("/"), 0)) || "/";
-    await Deno.mkdir(dir, { recursive: true, mode: opts.dirMode ?? 0o700 });
     const temp = `${dir}/.${path.slice(dir.length + 1)}.${Deno.pid}.${tempCounter++}.tmp`;
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-    const file = await Deno.open(temp, {
-      write: true,
-      create: true,
-      truncate: true,
-      mode: opts.mode ?? 0o600,
-    });
+    const mode = opts.mode ?? 0o600;
+    // Few operations on the common path (each async file op costs a thread-pool round
+    // trip): write, then rename; the directory is made only when it is missing, and the
+    // mode is fixed afterwards only when it has bits a umask can take away.
+    const write = async (): Promise<void> => {
+      if (!opts.durable) {
+        await Deno.writeFile(temp, bytes, { create: true, mode });
+        return;
+      }
+      const file = await Deno.open(temp, { write: true, create: true, truncate: true, mode });
+      try {
+        let off = 0;
+        while (off < bytes.length) off += await file.write(bytes.subarray(off));
+        await file.syncData();
+      } finally {
+        file.close();
+      }
+    };
     try {
-      let off = 0;
-      while (off < bytes.length) off += await file.write(bytes.subarray(off));
-      if (opts.durable) await file.syncData();
-    } finally {
-      file.close();
+      await write();
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await Deno.mkdir(dir, { recursive: true, mode: opts.dirMode ?? 0o700 });
+      await write();
     }
     try {
-      await Deno.chmod(temp, opts.mode ?? 0o600);
+      if ((mode & 0o077) !== 0) await Deno.chmod(temp, mode);
       await Deno.rename(temp, path);
     } catch (err) {
       await Deno.remove(temp).catch(() => {});

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { afterMs } from "./clock.ts";
 
 /** TLS settings of a transport. */
 export interface HttpTransportOptions {
@@ -172,7 +173,7 @@ function shorten(detail: string): string {
 export class Deadline {
   readonly controller = new AbortController();
   timedOut = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #cancelTimer: (() => void) | undefined;
   #signal: AbortSignal | undefined;
   #onAbort = (): void => this.controller.abort();
 
@@ -181,10 +182,10 @@ export class Deadline {
     if (signal?.aborted) this.controller.abort();
     else signal?.addEventListener("abort", this.#onAbort, { once: true });
     if (timeoutMs !== undefined && timeoutMs > 0) {
-      this.#timer = setTimeout(() => {
+      this.#cancelTimer = afterMs(timeoutMs, () => {
         this.timedOut = true;
         this.controller.abort();
-      }, timeoutMs);
+      });
     }
   }
 
@@ -194,8 +195,8 @@ export class Deadline {
 
   /** Stops the clock but keeps following the caller's signal. */
   stopClock(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
   }
 
   /** Stops everything. */

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { afterMs } from "./clock.ts";
 
 /** A response. */
 export interface UnixHttpResponse {
@@ -97,14 +98,14 @@ export async function unixRequest(
     });
   }
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const cancelTimer = afterMs(req.timeoutMs ?? 120_000, () => {
     timedOut = true;
     try {
       conn.close();
     } catch {
       // already closed
     }
-  }, req.timeoutMs ?? 120_000);
+  });
   try {
     const body = encoder.encode(req.body ?? "");
     const head = `${req.method} ${req.path} HTTP/1.1\r\nHost: dummy\r\n` +
@@ -147,7 +148,7 @@ export async function unixRequest(
       { cause: err },
     );
   } finally {
-    clearTimeout(timer);
+    cancelTimer();
     try {
       conn.close();
     } catch {

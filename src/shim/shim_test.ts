@@ -3,7 +3,7 @@ import { CniError } from "../cni/error.ts";
 import type { CmdArgs } from "../cni/skel.ts";
 import { silentLogger } from "../platform/log.ts";
 import { UnixHttpError, type UnixHttpResponse } from "../platform/unix_http.ts";
-import { shimConf, type ShimDeps, shimFuncs } from "./shim.ts";
+import { base64, shimConf, type ShimDeps, shimFuncs } from "./shim.ts";
 
 const args = (command: CmdArgs["command"], config: Record<string, unknown> = {}): CmdArgs => ({
   command,
@@ -119,4 +119,21 @@ Deno.test("shim DEL reports a delegate failure the daemon answers with", async (
   });
   const err = await assertRejects(() => shimFuncs(deps).del(args("DEL")), CniError);
   assertEquals(err.message, "CmdDel (shim): errors: Link not found");
+});
+
+Deno.test("base64() matches btoa for every padding length and for non-ASCII text", () => {
+  for (
+    const text of [
+      "",
+      "a",
+      "ab",
+      "abc",
+      "abcd",
+      '{"cniVersion":"1.0.0"}',
+      "\u00fcn\u00efc\u00f6d\u00e9 \u2713 \u{1f642}",
+    ]
+  ) {
+    const bytes = new TextEncoder().encode(text);
+    assertEquals(base64(text), btoa(String.fromCharCode(...bytes)), text);
+  }
 });

@@ -72,7 +72,7 @@ Deno.test("multus records an AddedInterface event per interface with a result, i
   }
 });
 
-Deno.test("multus ADD makes one pod GET, one GET per NAD, one status PATCH and one event per interface; DEL with its scratch cache asks nothing (ours: Go reads the pod first)", async () => {
+Deno.test("multus ADD makes one pod GET, one GET per distinct NAD (all at once; Go: one per element, in turn), one status PATCH and one event per interface; DEL with its scratch cache asks nothing (ours: Go reads the pod first)", async () => {
   requireRoot();
   await using env = await multusEnv();
   env.bridgeNad("default", "blue", "10.241.0.0/24");
@@ -88,7 +88,6 @@ Deno.test("multus ADD makes one pod GET, one GET per NAD, one status PATCH and o
       } ${r.status}`
     ).sort();
   assertEquals(describe(), [
-    "GET network-attachment-definitions default/blue 200",
     "GET network-attachment-definitions default/blue 200",
     "GET network-attachment-definitions team/green 200",
     "GET pods default/requests 200",
