@@ -126,6 +126,15 @@ async function copyTree(from: string, to: string, skip: (name: string) => boolea
   }
 }
 
+/**
+ * V8 flags of the long-lived daemon: a 1 MiB young generation and V8's memory-over-speed
+ * heap sizing. In a burst of 100 concurrent ADDs with 500 pods and 100 NADs cached, the
+ * second cut the daemon's peak RSS from 118-120 to 94-96 MiB, no request failing
+ * (measured side by side, see the README). No heap limit is set: running out of heap
+ * would crash the daemon, which is the failure this avoids.
+ */
+export const DAEMON_V8_FLAGS = "--v8-flags=--max-semi-space-size=1,--optimize-for-size";
+
 /** A C string literal for `-D` defines (the paths here contain no quotes). */
 function cString(s: string): string {
   return JSON.stringify(s);
@@ -148,6 +157,7 @@ async function compileLauncher(
         `-DDENO_BIN=${cString(paths.deno)}`,
         `-DLIB_DIR=${cString(paths.lib)}`,
         `-DDENO_DIR_PATH=${cString(paths.denoDir)}`,
+        `-DDAEMON_V8_FLAGS=${cString(DAEMON_V8_FLAGS)}`,
         join(root, "scripts/launcher/launcher.c"),
       ], { quiet: true, env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" } });
       return true;
@@ -180,7 +190,7 @@ async function writeLauncher(bin: string): Promise<void> {
     "# mode's modules; everything else goes through main.ts.",
     `src=${shellQuote(main)}`,
     `v8=`,
-    `case "\${0##*/}:\${1:-}" in multus-daemon:*|*:daemon) v8=--v8-flags=--max-semi-space-size=1; : "\${MALLOC_ARENA_MAX:=2}"; export MALLOC_ARENA_MAX ;; esac`,
+    `case "\${0##*/}:\${1:-}" in multus-daemon:*|*:daemon) v8=${DAEMON_V8_FLAGS}; : "\${MALLOC_ARENA_MAX:=2}"; export MALLOC_ARENA_MAX ;; esac`,
     `if [ $# -eq 0 ]; then`,
     `  case "\${0##*/}" in`,
     `    passthru) src=${entry("passthru")} ;;`,
@@ -232,7 +242,7 @@ export async function build(): Promise<{ kind: string; bin: string }> {
         bin,
         ...PERMISSION_FLAGS,
         // Applies to every mode of the single file; the daemon is the one it matters for.
-        "--v8-flags=--max-semi-space-size=1",
+        DAEMON_V8_FLAGS,
         join(root, "src/main.ts"),
       ]);
       kind = "compiled";

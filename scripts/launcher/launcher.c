@@ -14,7 +14,9 @@
 #ifndef DENO_BIN
 #error "DENO_BIN must be defined"
 #endif
-#define DAEMON_V8_FLAGS "--v8-flags=--max-semi-space-size=1"
+#ifndef DAEMON_V8_FLAGS
+#error "DAEMON_V8_FLAGS must be defined"
+#endif
 
 static const char *base(const char *p) {
   const char *s = strrchr(p, '/');
@@ -29,9 +31,9 @@ int main(int argc, char **argv) {
     else if (strcmp(name, "multus-shim") == 0) src = LIB_DIR "/src/entry/shim.ts";
     else if (strcmp(name, "multus-daemon") != 0) src = LIB_DIR "/src/entry/thin.ts";
   }
-  /* The daemon is long-lived and must stay small under bursts: a small V8 young
-   * generation and two malloc arenas keep its resident memory in check (measured: see
-   * the README's thick-mode figures). Plugin execs are short-lived and keep the defaults. */
+  /* The daemon is long-lived and must stay small under bursts: its V8 flags (a small young
+   * generation, memory-over-speed heap sizing) and two malloc arenas keep its resident
+   * memory in check (measured: see the README's thick-mode figures). Plugin execs are short-lived and keep the defaults. */
   int daemon = strcmp(name, "multus-daemon") == 0 || (argc > 1 && strcmp(argv[1], "daemon") == 0);
   if (daemon) setenv("MALLOC_ARENA_MAX", "2", 0);
   setenv("MULTUS_ARGV0", argv[0], 1);
