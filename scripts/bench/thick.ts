@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console
 /**
  * Thick mode benchmark (issue: thick mode), in one run:
  * (a) ADD and DEL wall time, median and p95 over `rounds` pods, for a pod with the

@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console
 /**
  * Thin plugin benchmark (issue: thin plugin): ADD and DEL wall time, median and p95 over
  * `rounds` pods, for a pod with the cluster network plus three NADs through

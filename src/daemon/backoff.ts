@@ -1,6 +1,6 @@
 /**
- * Capped exponential backoff with jitter, and a sleep that a stop signal cuts short: what
- * the informers use to reconnect to the API server and the event queue to retry a POST.
+ * Capped exponential backoff with jitter: what the informers use to reconnect to the API
+ * server and the event queue to retry a POST.
  *
  * @module
  */
@@ -68,31 +68,4 @@ export class Backoff {
   reset(): void {
     this.#attempt = 0;
   }
-}
-
-/**
- * Waits `ms`, or less when `signal` aborts; never rejects and leaves no timer behind.
- *
- * @example Usage
- * ```ts
- * const stop = new AbortController();
- * await sleepUnlessAborted(10, stop.signal);
- * ```
- */
-export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let finished = false;
-    const done = (): void => {
-      finished = true;
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    // Listen first: creating a timer may run pending microtasks (an abort among them).
-    signal.addEventListener("abort", done, { once: true });
-    timer = setTimeout(done, ms);
-    if (finished) clearTimeout(timer);
-  });
 }

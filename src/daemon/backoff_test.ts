@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { Backoff, sleepUnlessAborted } from "./backoff.ts";
+import { Backoff } from "./backoff.ts";
 
 Deno.test("Backoff.next() doubles from 200 ms to a 5 s cap", () => {
   const b = new Backoff({ random: () => 0.5 });
@@ -31,15 +31,4 @@ Deno.test("Backoff.reset() starts over", () => {
   assertEquals([b.next(), b.next(), b.next()], [10, 20, 40]);
   b.reset();
   assertEquals([b.attempts, b.next()], [0, 10]);
-});
-
-Deno.test("sleepUnlessAborted() returns early on abort and leaves no timer", async () => {
-  const stop = new AbortController();
-  const t0 = Date.now();
-  const sleeping = sleepUnlessAborted(10_000, stop.signal);
-  stop.abort();
-  await sleeping;
-  ok(Date.now() - t0 < 1_000);
-  await sleepUnlessAborted(10_000, stop.signal);
-  await sleepUnlessAborted(5, new AbortController().signal);
 });

@@ -1,8 +1,8 @@
 /**
- * Decoding a shim's request (`{"env": {…}, "config": "<base64 stdin>",
- * "interfaceAttributes"?: {…}}`) into the arguments a CNI command gets, with Multus's
+ * Decoding a shim's request (`{"env": {...}, "config": "<base64 stdin>",
+ * "interfaceAttributes"?: {...}}`) into the arguments a CNI command gets, with Multus's
  * checks and wording (`could not extract the CNI command args: missing CNI_CONTAINERID`,
- * …). Values in `CNI_ARGS` may contain `=` (Go Multus's daemon rejects them, quirk
+ * ...). Values in `CNI_ARGS` may contain `=` (Go Multus's daemon rejects them, quirk
  * section 2.20-3), and the sandbox ID comes from `CNI_ARGS` like everywhere else.
  *
  * @module
@@ -145,7 +145,7 @@ export function decodeCniRequest(body: string): CniRequest {
   };
 }
 
-/** Multus's request description for logs: `ContainerID:"…" Netns:"…" IfName:"…" Args:"…" Path:"…"`. */
+/** Multus's request description for logs: `ContainerID:"..." Netns:"..." IfName:"..." Args:"..." Path:"..."`. */
 export function describeArgs(args: CmdArgs): string {
   const q = JSON.stringify;
   return `ContainerID:${q(args.containerId)} Netns:${q(args.netns)} IfName:${q(args.ifName)} Args:${

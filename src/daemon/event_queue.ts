@@ -16,8 +16,9 @@ import {
 } from "../kube/mod.ts";
 import type { EventSink, Pod } from "../multus/deps.ts";
 import type { PodEvent } from "../engine/multus.ts";
+import { type Clock, realClock } from "../platform/clock.ts";
 import type { Logger } from "../platform/log.ts";
-import { Backoff, type BackoffOptions, sleepUnlessAborted } from "./backoff.ts";
+import { Backoff, type BackoffOptions } from "./backoff.ts";
 
 /** The one call the queue makes. */
 export interface EventPoster {
@@ -41,8 +42,8 @@ export interface EventQueueOptions {
   backoff?: BackoffOptions;
   /** Timeout of each POST (default 10 s). */
   timeoutMs?: number;
-  /** The event time (default now). */
-  now?: () => Date;
+  /** Event times and retry sleeps (default the real clock). */
+  clock?: Clock;
 }
 
 /** Counters of an {@linkcode EventQueue}. */
@@ -79,6 +80,7 @@ function messageOf(err: unknown): string {
  */
 export class EventQueue implements EventSink {
   readonly #o: EventQueueOptions;
+  readonly #clock: Clock;
   readonly #queue: Item[] = [];
   #head = 0;
   #active = 0;
@@ -92,6 +94,7 @@ export class EventQueue implements EventSink {
   /** A queue posting through `options.client`. */
   constructor(options: EventQueueOptions) {
     this.#o = options;
+    this.#clock = options.clock ?? realClock;
   }
 
   /** Queues an Event about `pod` (built now, as client-go's recorder does) and returns. */
@@ -103,7 +106,7 @@ export class EventQueue implements EventSink {
     const body = podEvent(pod, {
       ...event,
       ...(this.#o.nodeName ? { host: this.#o.nodeName } : {}),
-      ...(this.#o.now ? { now: this.#o.now() } : {}),
+      now: new Date(this.#clock.now()),
     });
     this.#queue.push({ namespace: pod.metadata.namespace || "default", event: body });
     const max = this.#o.maxPending ?? 1000;
@@ -123,6 +126,7 @@ export class EventQueue implements EventSink {
   drain(timeoutMs: number): Promise<boolean> {
     if (this.#pending === 0) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
+      // deno-lint-ignore prefer-const -- `done` may run before the timer is assigned
       let timer: ReturnType<typeof setTimeout> | undefined;
       const done = (ok: boolean): void => {
         clearTimeout(timer);
@@ -240,7 +244,7 @@ export class EventQueue implements EventSink {
           );
           return;
         }
-        await sleepUnlessAborted(backoff.next(), this.#stop.signal);
+        await this.#clock.sleep(backoff.next(), this.#stop.signal);
       }
     }
   }

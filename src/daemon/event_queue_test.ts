@@ -1,6 +1,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { type CallOptions, type CoreEvent, KubeApiError, TransportError } from "../kube/mod.ts";
 import type { Pod } from "../multus/deps.ts";
+import { realClock } from "../platform/clock.ts";
 import { silentLogger } from "../platform/log.ts";
 import { EventQueue, type EventQueueOptions } from "./event_queue.ts";
 
@@ -61,7 +62,7 @@ function queue(poster: FakePoster, opts: Partial<EventQueueOptions> = {}): Event
     client: poster,
     logger: silentLogger,
     nodeName: "node1",
-    now: () => NOW,
+    clock: { now: () => NOW.getTime(), sleep: (ms, signal) => realClock.sleep(ms, signal) },
     backoff: { initialMs: 1, maxMs: 2 },
     ...opts,
   });

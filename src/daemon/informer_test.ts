@@ -148,7 +148,7 @@ Deno.test("Informer lists, then watches from the list's resourceVersion with boo
         timeoutSeconds: 600,
       });
       assertEquals(api.lists.map((l) => [l.resourceVersion, l.limit, l.fieldSelector]), [
-        ["0", 500, "spec.nodeName=n1"],
+        ["0", 50, "spec.nodeName=n1"],
       ]);
       assertEquals(inf.health().synced, true);
       assertEquals(inf.health().connected, true);
@@ -229,7 +229,7 @@ Deno.test("Informer relists when the watch request itself is answered 410", asyn
   });
 });
 
-Deno.test("Informer reconnects with backoff after transport errors and resumes without a relist", async () => {
+Deno.test("Informer reconnects with backoff after transport errors and 503s and resumes without a relist", async () => {
   const api = new FakeApi();
   api.listAnswers = [podList("10", pod("a", "5"))];
   await withInformer(api, {}, async (inf, rec) => {
@@ -238,6 +238,7 @@ Deno.test("Informer reconnects with backoff after transport errors and resumes w
     await eventually("the update", () => inf.resourceVersion === "11");
     api.watchFailures = [
       new TransportError("refused", "connect: connection refused"),
+      new TransportError("tls", "tls: handshake failed (peer closed connection)"),
       new KubeApiError(503, { method: "GET", path: "/api/v1/pods" }),
     ];
     api.current.push(new TransportError("reset", "connection reset by peer"));
@@ -247,7 +248,7 @@ Deno.test("Informer reconnects with backoff after transport errors and resumes w
     api.current.push({ type: "ADDED", object: pod("b", "12") });
     await eventually("the add", () => inf.get("ns", "b") !== undefined);
     const h = inf.health();
-    assertEquals([h.connected, h.reconnects, h.errors, h.relists], [true, 1, 3, 0]);
+    assertEquals([h.connected, h.reconnects, h.errors, h.relists], [true, 1, 4, 0]);
     assertEquals(api.lists.length, 1);
     assertEquals(rec.log, ["add a@5", "update a@5->11", "add b@12"]);
   });
@@ -392,6 +393,17 @@ Deno.test("Informer stop() ends the watch, keeps the cache, and start() resumes"
   await eventually("a watch", () => api.watches.length === 2);
   assertEquals(api.current.opts.resourceVersion, "10");
   await inf.stop();
+});
+
+Deno.test("Informer stop() right after sync ends the loop at once", async () => {
+  const api = new FakeApi();
+  api.listAnswers = [podList("10")];
+  const inf = new Informer<Pod>({ name: "pods", listWatch: api, logger: silentLogger });
+  inf.start();
+  await inf.waitForSync(1_000);
+  const t0 = Date.now();
+  await inf.stop();
+  ok(Date.now() - t0 < 1_000);
 });
 
 Deno.test("Informer waitForSync() resolves false when stopped before syncing", async () => {

@@ -29,7 +29,14 @@ import { trimNad, trimPod } from "./trim.ts";
 /** Informer settings the daemon may tune (tests shorten the timers). */
 export type InformerTuning = Pick<
   InformerOptions<KubePod>,
-  "resyncMs" | "backoff" | "watchTimeoutSeconds" | "pageSize" | "listTimeoutMs" | "now" | "random"
+  | "resyncMs"
+  | "backoff"
+  | "watchTimeoutSeconds"
+  | "stallMs"
+  | "pageSize"
+  | "listTimeoutMs"
+  | "clock"
+  | "random"
 >;
 
 /** Options of {@linkcode createPodInformer}. */

@@ -77,9 +77,18 @@ class FakeClient implements KubeClient {
   close(): void {}
 }
 
-async function* idle<T>(signal: AbortSignal): AsyncGenerator<T> {
-  if (signal.aborted) return;
-  await new Promise((r) => signal.addEventListener("abort", r, { once: true }));
+/** A watch stream without events that ends when `signal` aborts. */
+function idle<T>(signal: AbortSignal): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: () =>
+        new Promise<IteratorResult<T>>((resolve) => {
+          const end = () => resolve({ done: true, value: undefined });
+          if (signal.aborted) end();
+          else signal.addEventListener("abort", end, { once: true });
+        }),
+    }),
+  };
 }
 
 class FakeClock implements PollClock {
@@ -152,7 +161,7 @@ async function withCache(
 }
 
 Deno.test("createPodInformer() lists this node's pods only and stores them trimmed", async () => {
-  await withCache((c) => c.listedPods = [POD], async ({ pods }) => {
+  await withCache((c) => c.listedPods = [POD], ({ pods }) => {
     assertEquals(pods.get("ns", "web-0"), {
       metadata: {
         name: "web-0",
@@ -163,6 +172,7 @@ Deno.test("createPodInformer() lists this node's pods only and stores them trimm
       },
       spec: { nodeName: "n1" },
     });
+    return Promise.resolve();
   });
   const client = new FakeClient();
   const inf = createPodInformer(client, { nodeName: "n1", logger: silentLogger, resyncMs: 0 });

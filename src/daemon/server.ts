@@ -18,7 +18,7 @@ export interface Listening {
 /**
  * Recreates `socketDir` (0700) and serves `handler` on `<socketDir>/multus.sock` (0600).
  *
- * @throws {Error} `failed to listen on pod info socket: …` when it cannot.
+ * @throws {Error} `failed to listen on pod info socket: ...` when it cannot.
  */
 export async function serveUnixSocket(
   socketPath: string,
