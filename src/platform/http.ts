@@ -104,7 +104,7 @@ const PATTERNS: Array<[TransportErrorKind, RegExp, string]> = [
   ["refused", /connection refused|ECONNREFUSED/i, "connect: connection refused"],
   [
     "reset",
-    /connection reset|ECONNRESET|connection closed before message completed|socket hang up|broken pipe|EPIPE|unexpected eof|incomplete message/i,
+    /connection reset|ECONNRESET|connection closed before message completed|socket hang up|broken pipe|EPIPE|unexpected[ _-]?eof|close_notify|incomplete message/i,
     "connection reset by peer",
   ],
   [
@@ -300,13 +300,24 @@ function fetchTransport(options: HttpTransportOptions): HttpTransport {
         async *chunks(): AsyncGenerator<string> {
           if (!stream) return;
           const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+          // fetch does not always end a body (seen with long watch streams) when its
+          // signal aborts: stop reading on the abort ourselves.
+          const signal = deadline.controller.signal;
+          let onAbort = (): void => {};
+          const aborted = new Promise<never>((_, reject) => {
+            onAbort = () => reject(new DOMException("The signal has been aborted", "AbortError"));
+            if (signal.aborted) onAbort();
+            else signal.addEventListener("abort", onAbort, { once: true });
+          });
+          aborted.catch(() => {});
           try {
             while (true) {
-              const { value, done } = await reader.read();
+              const { value, done } = await Promise.race([reader.read(), aborted]);
               if (done) return;
               yield value;
             }
           } finally {
+            signal.removeEventListener("abort", onAbort);
             await reader.cancel().catch(() => {});
           }
         },

@@ -393,3 +393,15 @@ Deno.test("classifyTransportError() ignores words in the URL when it picks the k
   });
   assertEquals(other.kind, "other");
 });
+
+Deno.test("classifyTransportError() treats a TLS peer that closes without close_notify as a retriable reset", () => {
+  const cause = new Error(
+    "error reading a body from connection: peer closed connection without sending TLS close_notify: https://docs.rs/rustls/latest/rustls/manual/_03_howto/index.html#unexpected-eof",
+  );
+  const err = classifyTransportError(new TypeError("error reading a body", { cause }), {
+    method: "GET",
+    url: "https://h/api/v1/pods?watch=1",
+  });
+  assertEquals(err.kind, "reset");
+  assertEquals(err.retriable, true);
+});
