@@ -192,4 +192,6 @@ async function main(): Promise<number> {
   return failed.length === 0 ? 0 : 1;
 }
 
-Deno.exit(await main());
+// `deno test` must never run this file as a test module (deno.json limits discovery to
+// src/ and tests/; the guard keeps a stray `deno test scripts/` from recursing).
+if (import.meta.main) Deno.exit(await main());

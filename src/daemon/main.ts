@@ -90,6 +90,22 @@ async function probe(conf: DaemonConf, what: string): Promise<number> {
   }
 }
 
+/** Polls `/readyz` on the daemon's own socket until it answers 200 or `timeoutMs` passes. */
+async function selfProbe(socketPath: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    const res = await unixRequest(socketPath, {
+      method: "GET",
+      path: "/readyz",
+      timeoutMs: Math.max(1, Math.min(5_000, left)),
+    }).catch(() => null);
+    if (res?.status === 200) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Runs the daemon until SIGTERM/SIGINT; returns the exit code. */
 export async function runDaemon(args: string[]): Promise<number> {
   const flags = parseFlags(args);
@@ -112,6 +128,14 @@ export async function runDaemon(args: string[]): Promise<number> {
     ...(conf.logOptions ? { options: conf.logOptions } : {}),
   });
   for (const w of conf.warnings) logger.warning(w);
+  if (conf.enablePprof) {
+    logger.warning("enablePprof: Go's pprof endpoints do not exist in multus-deno; not served");
+  }
+  if (conf.perNodeCertificate?.enabled) {
+    logger.warning(
+      "perNodeCertificate is not implemented by multus-deno: the daemon uses the kubeconfig or its service account",
+    );
+  }
   if (processUid() !== 0) {
     return fail(`failed to run multus-daemon with root: uid ${processUid()}`, EXIT.notRoot);
   }
@@ -220,6 +244,15 @@ export async function runDaemon(args: string[]): Promise<number> {
   const metricsServer = render ? serveMetrics(conf.metricsPort ?? 0, metricsHandler(render)) : null;
   ready = true;
   logger.verbose(`multus-daemon listening on ${conf.socketPath}`);
+  // Ask our own socket, as a shim would, before installing the config that sends pods here.
+  if (!(await selfProbe(conf.socketPath, conf.readyzTimeoutSeconds * 1000))) {
+    ready = false;
+    await listening.shutdown();
+    return fail(
+      `no answer from GET /readyz on ${conf.socketPath} within ${conf.readyzTimeoutSeconds} s`,
+      EXIT.config,
+    );
+  }
 
   const shutdownSignal = new Promise<string>((resolve) => stops.push(onShutdownSignal(resolve)));
   let manager: { stop(): Promise<void> } | null = null;
