@@ -213,7 +213,7 @@ export async function createPromMetrics(opts: PromMetricsOptions = {}): Promise<
   const synced = gauge("multus_informer_synced", "1 when the informer has synced.", ["resource"]);
   const connected = gauge(
     "multus_informer_connected",
-    "1 when the informer's watch is open.",
+    "1 when the informer heard from the API server (a list or a watch event) since its last failure.",
     ["resource"],
   );
   const lastEvent = gauge(
