@@ -186,7 +186,7 @@ Deno.test("multus ADD refuses a NAD in a namespace namespaceIsolation forbids", 
     msg:
       `${LOADING}TryLoadPodDelegates: error in getting k8s network for pod: GetNetworkDelegates: namespace isolation enabled, annotation violates permission, pod is in namespace test but refers to target namespace kube-system`,
   }, env.conf({ namespaceIsolation: true }));
-  assertEquals(env.api.count({ resource: "network-attachment-definitions" }), 0);
+  assertEquals(env.api.count({ verb: "get", resource: "network-attachment-definitions" }), 0);
 });
 
 Deno.test("multus ADD refuses two attachments asking for one interface name (ours: before anything runs)", async () => {

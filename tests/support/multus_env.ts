@@ -5,13 +5,19 @@
  * `dist/bin/multus` exactly as kubelet does. Everything it creates is removed on dispose
  * (namespaces, bridges, veth parents, temp files, the API server).
  *
+ * In thick mode ({@linkcode testMode}) `cni()` runs `dist/bin/multus-shim` instead, with
+ * the same config plus `daemonSocketDir`, in front of a `dist/bin/multus-daemon` started on
+ * the first call. Its daemon config holds no Multus CNI key, so it overlays nothing and
+ * every call runs with exactly the config the test gave, as the thin plugin would.
+ *
  * @module
  */
 import { type KubeApiDouble, startKubeApiDouble } from "./kube_api/mod.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import { createNetns, deleteHostLink, ip, type Netns, uniqueName } from "./netns.ts";
-import { runDist, type RunOutput } from "./dist.ts";
+import { DIST_BIN, runDist, type RunOutput } from "./dist.ts";
 import { DEBIAN_CNI_BIN, filesUnder, TEST_CNI_BIN } from "./cni_runtime.ts";
+import { testMode } from "./test_mode.ts";
 
 /** The token the fixture's kubeconfig carries. */
 export const TEST_TOKEN = "multus-test-token";
@@ -92,8 +98,10 @@ export interface MultusEnv extends AsyncDisposable {
   cniPath: string;
   /** Registers a host link to delete on dispose. */
   ownLink(name: string): void;
-  /** Runs dist/bin/multus as kubelet would. */
+  /** Runs dist/bin/multus (thick mode: dist/bin/multus-shim) as kubelet would. */
   cni(call: CniCall): Promise<RunOutput>;
+  /** Thick mode: what the daemon wrote to stderr so far ("" in thin mode). */
+  daemonLog(): string;
   /** A second pod namespace (removed on dispose). */
   extraNetns(): Promise<Netns>;
 }
@@ -140,6 +148,7 @@ export async function multusEnv(): Promise<MultusEnv> {
     const logFile = `${root}/multus.log`;
     const theApi = api;
     const cniPath = `${DEBIAN_CNI_BIN}:${TEST_CNI_BIN}`;
+    const daemon = lazyDaemon(root, kubeconfig, `${confDir}/10-cluster.conflist`, cniPath);
     const env: MultusEnv = {
       api: theApi,
       root,
@@ -235,26 +244,42 @@ export async function multusEnv(): Promise<MultusEnv> {
           `K8S_POD_INFRA_CONTAINER_ID=${call.containerId}`,
           `K8S_POD_UID=${call.pod.uid}`,
         ].join(";");
+        const env_ = {
+          CNI_COMMAND: call.command,
+          CNI_CONTAINERID: call.containerId,
+          CNI_NETNS: call.netns ?? netns.path,
+          CNI_IFNAME: call.ifName ?? "eth0",
+          CNI_PATH: cniPath,
+          CNI_ARGS: args,
+          ...call.env,
+        };
+        const conf = call.conf ?? env.conf();
+        if (testMode() === "thick" && (call.bin ?? "multus") === "multus") {
+          return daemon.start().then(async (socketDir) =>
+            unwrapShimError(
+              await runDist("multus-shim", {
+                env: env_,
+                stdin: JSON.stringify({ ...conf, type: "multus-shim", daemonSocketDir: socketDir }),
+                timeoutMs: call.timeoutMs ?? 60_000,
+              }),
+              call,
+            )
+          );
+        }
         return runDist(call.bin ?? "multus", {
-          env: {
-            CNI_COMMAND: call.command,
-            CNI_CONTAINERID: call.containerId,
-            CNI_NETNS: call.netns ?? netns.path,
-            CNI_IFNAME: call.ifName ?? "eth0",
-            CNI_PATH: cniPath,
-            CNI_ARGS: args,
-            ...call.env,
-          },
-          stdin: JSON.stringify(call.conf ?? env.conf()),
+          env: env_,
+          stdin: JSON.stringify(conf),
           timeoutMs: call.timeoutMs ?? 60_000,
         });
       },
+      daemonLog: () => daemon.log(),
       async extraNetns() {
         const ns = await createNetns();
         namespaces.push(ns);
         return ns;
       },
       async [Symbol.asyncDispose]() {
+        await daemon.stop();
         for (const ns of namespaces) await ns.remove();
         for (const link of links) await deleteHostLink(link);
         await theApi.stop();
@@ -269,4 +294,114 @@ export async function multusEnv(): Promise<MultusEnv> {
     await Deno.remove(root, { recursive: true }).catch(() => {});
     throw err;
   }
+}
+
+/**
+ * The thick-mode daemon of a fixture: started on first use with a daemon config that holds
+ * no Multus CNI key (its own socket, the fixture's kubeconfig, and a config file to install
+ * into a directory of its own), stopped on dispose.
+ */
+function lazyDaemon(root: string, kubeconfig: string, clusterNetwork: string, cniPath: string): {
+  start(): Promise<string>;
+  stop(): Promise<void>;
+  log(): string;
+} {
+  const socketDir = `${root}/run/multus/`;
+  let starting: Promise<string> | null = null;
+  let child: Deno.ChildProcess | null = null;
+  let log = "";
+  return {
+    start() {
+      starting ??= (async () => {
+        // multusConfigFile names a file to copy (not "auto", which would make cniVersion
+        // a daemon key and so overlay every call's).
+        const own = `${root}/daemon-own`;
+        await Deno.mkdir(own, { recursive: true });
+        await Deno.writeTextFile(
+          `${own}/00-multus.conf`,
+          JSON.stringify({
+            cniVersion: "1.0.0",
+            name: "multus-cni-network",
+            type: "multus-shim",
+            clusterNetwork,
+            daemonSocketDir: socketDir,
+          }),
+        );
+        const configPath = `${root}/daemon-config.json`;
+        await Deno.writeTextFile(
+          configPath,
+          JSON.stringify({
+            socketDir,
+            kubeconfig,
+            multusConfigFile: `${own}/00-multus.conf`,
+            cniConfigDir: `${root}/daemon-net.d`,
+          }),
+        );
+        child = new Deno.Command(`${DIST_BIN}/multus-daemon`, {
+          args: ["-config", configPath],
+          env: {
+            PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
+            MULTUS_NODE_NAME: "node1",
+            CNI_PATH: cniPath,
+          },
+          clearEnv: true,
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        const decoder = new TextDecoder();
+        for (const s of [child.stdout, child.stderr]) {
+          (async () => {
+            for await (const chunk of s) log += decoder.decode(chunk);
+          })().catch(() => {});
+        }
+        const { waitReady } = await import("./daemon_env.ts");
+        if (!(await waitReady(`${socketDir}multus.sock`, 30_000))) {
+          throw new Error(`multus-daemon did not become ready:\n${log}`);
+        }
+        return socketDir;
+      })();
+      return starting;
+    },
+    async stop() {
+      if (!child) return;
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
+      await child.status;
+      child = null;
+    },
+    log: () => log,
+  };
+}
+
+/** The prefix shim + daemon put before the orchestration's own message (Multus 2.13, 2.15). */
+export function shimPrefix(call: Pick<CniCall, "command" | "pod">): string {
+  switch (call.command) {
+    case "ADD":
+      return `CmdAdd (shim): error configuring pod [${call.pod.namespace}/${call.pod.name}] networking: `;
+    case "DEL":
+      return "CmdDel (shim): ";
+    case "CHECK":
+      return "CmdCheck (shim): ";
+    case "GC":
+      return "CmdGC (shim): ";
+    case "STATUS":
+      return "CmdStatus (shim): ";
+  }
+}
+
+/**
+ * Thick mode: a CNI error whose message carries exactly the shim's documented prefix comes
+ * back without it, so the thin cases' message assertions check the same text in both
+ * modes (the prefix itself is asserted by `thick_test.ts`). Any other output is unchanged.
+ */
+function unwrapShimError(out: RunOutput, call: CniCall): RunOutput {
+  const err = out.json as { msg?: unknown } | undefined;
+  const prefix = shimPrefix(call);
+  if (out.code === 0 || typeof err?.msg !== "string" || !err.msg.startsWith(prefix)) return out;
+  const json = { ...err, msg: err.msg.slice(prefix.length) };
+  return { ...out, json, stdout: JSON.stringify(json, null, 4) };
 }
