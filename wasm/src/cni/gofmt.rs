@@ -40,3 +40,27 @@ pub fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
     let quoted: Vec<String> = items.iter().map(|s| quote(s.as_ref())).collect();
     format!("[{}]", quoted.join(" "))
 }
+
+/// `fmt.Sprintf("%v", v)` of a JSON value Go decoded into `interface{}`: `<nil>`, bare
+/// strings, `[a b]` for arrays and `map[k:v]` (keys sorted) for objects, as Multus puts
+/// them in its messages (`wrong route format: map[gw:10.1.1.1]`).
+pub fn go_v(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "<nil>".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(_) => crate::cni::gojson::marshal(v),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => {
+            let parts: Vec<String> = items.iter().map(go_v).collect();
+            format!("[{}]", parts.join(" "))
+        }
+        Value::Object(m) => {
+            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let parts: Vec<String> =
+                entries.iter().map(|(k, v)| format!("{}:{}", k, go_v(v))).collect();
+            format!("map[{}]", parts.join(" "))
+        }
+    }
+}

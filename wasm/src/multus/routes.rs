@@ -2,16 +2,12 @@
 //! `DelegateAdd`) and its edits of libcni's cached result (`netutils`
 //! `DeleteDefaultGWCache` / `AddDefaultGWCache`).
 
-#[path = "state/go_value.rs"]
-mod go_value;
-
-use crate::cni::gofmt::quote;
+use crate::cni::gofmt::{go_v, quote};
 use crate::cni::input::{bad_input, object, opt_obj, opt_str_list, req_str};
 use crate::cni::ip::{Cidr, Ip};
 use crate::cni::{gojson, version};
 use crate::error::{code, EngineError};
 use crate::multus::status::as_100;
-use go_value::go_v;
 use serde_json::{json, Map, Value};
 
 /// `default_route_actions`. Input `{"delegate": PlannedDelegate, "result"}`; answers

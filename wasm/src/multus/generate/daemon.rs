@@ -1,8 +1,9 @@
 //! The thick daemon's `00-multus.conf` (Multus `pkg/server/config`: `ParseMultusConfig`,
 //! `CheckVersionCompatibility`, `setCapabilities`, `overrideNetworkName`, `Generate`).
 
-use super::primary::{capabilities, go_v, Keep};
+use super::primary::{capabilities, Keep};
 use super::semver;
+use crate::cni::gofmt::go_v;
 use crate::cni::gojson;
 use crate::cni::input::{json_kind, object, opt_str, req_str};
 use crate::error::{code, EngineError};

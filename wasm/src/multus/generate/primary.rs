@@ -1,7 +1,6 @@
 //! Reading the primary CNI config for the generators: its capabilities (from a single
 //! config, or from every plugin of a list) and Go's `%v` of it for one message.
 
-use crate::cni::gojson;
 use crate::cni::input::quote_value;
 use serde_json::{Map, Value};
 
@@ -88,26 +87,4 @@ fn merge(
         }
     }
     Ok(())
-}
-
-/// `fmt.Sprintf("%v", v)` of a value Go decoded into `interface{}`: `<nil>`, bare
-/// strings, `[a b]`, `map[k:v]` with sorted keys.
-pub(crate) fn go_v(v: &Value) -> String {
-    match v {
-        Value::Null => "<nil>".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(_) => gojson::marshal(v),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => {
-            let parts: Vec<String> = items.iter().map(go_v).collect();
-            format!("[{}]", parts.join(" "))
-        }
-        Value::Object(m) => {
-            let mut entries: Vec<(&String, &Value)> = m.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            let parts: Vec<String> =
-                entries.iter().map(|(k, v)| format!("{}:{}", k, go_v(v))).collect();
-            format!("map[{}]", parts.join(" "))
-        }
-    }
 }
