@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { denoFs } from "./fs.ts";
+
 /** What {@linkcode ExecutableFiles.stat} reports. */
 export interface FileMode {
   isFile: boolean;
@@ -82,25 +84,8 @@ export const denoExecutableFiles: ExecutableFiles = {
   async rename(from: string, to: string): Promise<void> {
     await Deno.rename(from, to);
   },
-  async remove(path: string): Promise<boolean> {
-    try {
-      await Deno.remove(path);
-      return true;
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
-  },
-  async list(dir: string): Promise<string[] | null> {
-    try {
-      const names: string[] = [];
-      for await (const e of Deno.readDir(dir)) names.push(e.name);
-      return names.sort();
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw err;
-    }
-  },
+  remove: (path: string): Promise<boolean> => denoFs.remove(path),
+  list: (dir: string): Promise<string[] | null> => denoFs.list(dir),
 };
 
 /**
