@@ -13,6 +13,7 @@ import { CniCode, CniError } from "../cni/error.ts";
 import type { Fs } from "../platform/fs.ts";
 import { type PemSource, readPemFile, type ServerTls, type UserAuth } from "./_config.ts";
 import { decodeData, isObj, named, type Obj, str, userAuth, userClientCert } from "./_auth_info.ts";
+import { importLazily } from "../platform/lazy_import.ts";
 
 export type { ExecConfig, PemSource, ServerTls, UserAuth } from "./_config.ts";
 
@@ -77,9 +78,11 @@ export async function parseKubeconfigText(text: string): Promise<Obj> {
     }
   }
   if (!parsed) {
-    const yaml = await import("js-yaml");
+    const yaml = await importLazily<typeof import("./yaml.ts")>(
+      new URL("./yaml.ts", import.meta.url),
+    );
     try {
-      doc = yaml.load(text);
+      doc = yaml.parseYaml(text);
     } catch (err) {
       const e = err as { reason?: string; mark?: { line?: number; column?: number } };
       const where = e.mark

@@ -15,6 +15,7 @@ import type { Env } from "../platform/process.ts";
 import { createKubeClient, type KubeClient, type KubeRequestInfo } from "./client.ts";
 import { inClusterEnvSet, loadInClusterConfig } from "./in_cluster.ts";
 import { type KubeConnectionConfig, loadKubeconfig } from "./kubeconfig.ts";
+import { importLazily } from "../platform/lazy_import.ts";
 
 export {
   type CallOptions,
@@ -102,7 +103,9 @@ export async function loadKubeClient(options: LoadKubeClientOptions): Promise<Ku
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
   };
   if (config.auth.kind === "authProvider") {
-    const { createExoticClient } = await import("./exotic.ts");
+    const { createExoticClient } = await importLazily<typeof import("./exotic.ts")>(
+      new URL("./exotic.ts", import.meta.url),
+    );
     return await createExoticClient(config, deps);
   }
   return createKubeClient(config, deps);

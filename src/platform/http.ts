@@ -10,6 +10,7 @@
  * @module
  */
 import { afterMs } from "./clock.ts";
+import { importLazily } from "./lazy_import.ts";
 
 /** TLS settings of a transport. */
 export interface HttpTransportOptions {
@@ -348,7 +349,9 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
   let node: Promise<HttpTransport> | undefined;
   let closed = false;
   const load = (): Promise<HttpTransport> =>
-    node ??= import("./http_node.ts").then((m) => m.nodeTransport(options));
+    node ??= importLazily<typeof import("./http_node.ts")>(
+      new URL("./http_node.ts", import.meta.url),
+    ).then((m) => m.nodeTransport(options));
   return {
     async request(req: HttpRequest): Promise<HttpResponse> {
       return await (await load()).request(req);

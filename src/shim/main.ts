@@ -10,14 +10,14 @@ import { processStdio } from "../platform/stdio.ts";
 import { unixRequest } from "../platform/unix_http.ts";
 import { BUILD_INFO } from "../_build_info.ts";
 import type * as Engine from "../engine/mod.ts";
+import { importLazily } from "../platform/lazy_import.ts";
 import { forwardingChecks } from "./checks.ts";
 import { shimFuncs } from "./shim.ts";
 
-// Deliberately not a string literal: Deno loads every statically analysable `import()`
-// target when a program starts, and the shim's per-pod exec must not pay for the engine
-// unless it needs it (VERSION, or a result to convert).
-const ENGINE_MODULE = ["..", "engine", "mod.ts"].join("/");
-const engine = (): Promise<typeof Engine> => import(ENGINE_MODULE);
+// The shim's per-pod exec must not pay for the engine unless it needs it (VERSION, or a
+// result to convert): see importLazily.
+const engine = (): Promise<typeof Engine> =>
+  importLazily<typeof Engine>(new URL("../engine/mod.ts", import.meta.url));
 
 /** Runs one shim invocation; returns the exit code. */
 export function runShim(): Promise<number> {
