@@ -35,6 +35,16 @@ export function summarize(xs: number[]): Summary {
   };
 }
 
+/**
+ * The overhead of `xs` over `floor`, measured in the same rounds: the median and p95 of
+ * the per-round differences, so a hiccup that slows one round of one side does not skew
+ * the comparison the way subtracting two separate percentiles does.
+ */
+export function pairedOverhead(xs: number[], floor: number[]): { median: number; p95: number } {
+  const diffs = xs.map((x, i) => x - (floor[i] ?? 0));
+  return { median: percentile(diffs, 50), p95: percentile(diffs, 95) };
+}
+
 /** One thing to time: `run` returns the measured ms (or measures itself). */
 export interface Variant {
   name: string;

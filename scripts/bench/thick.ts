@@ -13,7 +13,15 @@
  */
 import { daemonEnv } from "../../tests/support/daemon_env.ts";
 import { benchPod, floor, setUpNetworks } from "./pod_networks.ts";
-import { fmt, interleave, summarize, type Summary, table, timeCommand } from "./stats.ts";
+import {
+  fmt,
+  interleave,
+  pairedOverhead,
+  summarize,
+  type Summary,
+  table,
+  timeCommand,
+} from "./stats.ts";
 
 /** What this suite reports. */
 export interface ThickReport {
@@ -175,14 +183,21 @@ export async function benchThick(opts: { root: string; rounds: number }): Promis
     add: {
       shim: s.add,
       floor: s.addFloor,
-      overheadMedianMs: s.add.median - s.addFloor.median,
-      overheadP95Ms: s.add.p95 - s.addFloor.p95,
+      overheadMedianMs: pairedOverhead(samples.add, samples.addFloor).median,
+      overheadP95Ms: pairedOverhead(samples.add, samples.addFloor).p95,
     },
-    del: { shim: s.del, floor: s.delFloor, overheadMedianMs: s.del.median - s.delFloor.median },
+    del: {
+      shim: s.del,
+      floor: s.delFloor,
+      overheadMedianMs: pairedOverhead(samples.del, samples.delFloor).median,
+    },
     shimStart: { shim: s.shim, empty: s.empty, overheadMedianMs: s.shim.median - s.empty.median },
     apiRequestsOnAddCriticalPath: requests,
     rssMiB: { idle, loaded, burstPeak: peak, burstFailures: failures, burstMs },
-    goals: { add: s.add.median - s.addFloor.median <= 20, memory: peak < 100 && failures === 0 },
+    goals: {
+      add: pairedOverhead(samples.add, samples.addFloor).median <= 20,
+      memory: peak < 100 && failures === 0,
+    },
   };
   const row = (
     name: string,
@@ -200,7 +215,7 @@ export async function benchThick(opts: { root: string; rounds: number }): Promis
     row("deno run empty.ts", s.empty),
   ]));
   console.log(
-    `\nADD overhead over the floor: median ${fmt(report.add.overheadMedianMs)} ms, p95 ${
+    `\nADD overhead over the floor (per-round differences): median ${fmt(report.add.overheadMedianMs)} ms, p95 ${
       fmt(report.add.overheadP95Ms)
     } ms (goal <= 20 ms: ${report.goals.add ? "met" : "NOT met"}); DEL overhead median ${
       fmt(report.del.overheadMedianMs)
