@@ -215,11 +215,13 @@ export async function benchThick(opts: { root: string; rounds: number }): Promis
     row("deno run empty.ts", s.empty),
   ]));
   console.log(
-    `\nADD overhead over the floor (per-round differences): median ${fmt(report.add.overheadMedianMs)} ms, p95 ${
-      fmt(report.add.overheadP95Ms)
-    } ms (goal <= 20 ms: ${report.goals.add ? "met" : "NOT met"}); DEL overhead median ${
-      fmt(report.del.overheadMedianMs)
-    } ms; shim start - empty start: ${fmt(report.shimStart.overheadMedianMs)} ms`,
+    `\nADD overhead over the floor (per-round differences): median ${
+      fmt(report.add.overheadMedianMs)
+    } ms, p95 ${fmt(report.add.overheadP95Ms)} ms (goal <= 20 ms: ${
+      report.goals.add ? "met" : "NOT met"
+    }); DEL overhead median ${fmt(report.del.overheadMedianMs)} ms; shim start - empty start: ${
+      fmt(report.shimStart.overheadMedianMs)
+    } ms`,
   );
   console.log(`API requests on the ADD's critical path: ${JSON.stringify(requests)}`);
   console.log(

@@ -121,11 +121,11 @@ export async function benchThin(opts: { root: string; rounds: number }): Promise
     ],
   ]));
   console.log(
-    `\nADD overhead over the floor (per-round differences): median ${fmt(report.add.overheadMedianMs)} ms, p95 ${
-      fmt(report.add.overheadP95Ms)
-    } ms (goal <= 25 ms median: ${report.met ? "met" : "NOT met"}); DEL overhead median ${
-      fmt(report.del.overheadMedianMs)
-    } ms`,
+    `\nADD overhead over the floor (per-round differences): median ${
+      fmt(report.add.overheadMedianMs)
+    } ms, p95 ${fmt(report.add.overheadP95Ms)} ms (goal <= 25 ms median: ${
+      report.met ? "met" : "NOT met"
+    }); DEL overhead median ${fmt(report.del.overheadMedianMs)} ms`,
   );
   console.log(`API requests per ADD: ${JSON.stringify(requests)}`);
   return report;
