@@ -133,6 +133,7 @@ async function copyTree(from: string, to: string, skip: (name: string) => boolea
 export const LAZY_MODULES = [
   "src/engine/mod.ts",
   "src/kube/exotic.ts",
+  "src/multus/main.ts",
   "src/kube/yaml.ts",
   "src/platform/http_node.ts",
 ] as const;

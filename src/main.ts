@@ -38,6 +38,10 @@ async function main(): Promise<number> {
     );
     return 2;
   }
+  if (Deno.env.get("CNI_COMMAND") === "ADD") {
+    const { warmUpTlsEntropy } = await import("./platform/tls_warmup.ts");
+    warmUpTlsEntropy();
+  }
   const { runThinPlugin } = await import("./multus/main.ts");
   return await runThinPlugin();
 }
