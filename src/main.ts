@@ -38,8 +38,9 @@ async function main(): Promise<number> {
     );
     return 2;
   }
-  if (Deno.env.get("CNI_COMMAND") === "ADD") {
-    const { warmUpTlsEntropy } = await import("./platform/tls_warmup.ts");
+  const { warmUpTlsEntropy, willUseKubernetes } = await import("./platform/tls_warmup.ts");
+  const { processStdio } = await import("./platform/stdio.ts");
+  if (willUseKubernetes(Deno.env.get("CNI_COMMAND"), processStdio, Deno.env.toObject())) {
     warmUpTlsEntropy();
   }
   const { runThinPlugin } = await import("./multus/main.ts");

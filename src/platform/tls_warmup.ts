@@ -11,6 +11,7 @@
  *
  * @module
  */
+import type { Stdio } from "./stdio.ts";
 
 /**
  * Starts the set-up in the background and returns at once (well under 1 ms). Failures
@@ -28,5 +29,36 @@ export function warmUpTlsEntropy(): void {
       .catch(() => {});
   } catch {
     // no WebCrypto: nothing to warm up
+  }
+}
+
+/**
+ * Whether a thin-plugin invocation is an ADD that will reach the Kubernetes API: its
+ * config names a `kubeconfig` or the in-cluster environment is set. Reads stdin (the
+ * process's stdin is read once and kept, so the plugin still sees it). A false positive
+ * only costs the set-up's CPU on another core; a false negative, the set-up on the
+ * first connection.
+ *
+ * @example Usage
+ * ```ts
+ * import { willUseKubernetes } from "./tls_warmup.ts";
+ * const stdin = { readStdin: () => new TextEncoder().encode('{"kubeconfig":"/k"}') };
+ * console.assert(willUseKubernetes("ADD", stdin, {}));
+ * ```
+ */
+export function willUseKubernetes(
+  command: string | undefined,
+  stdio: Pick<Stdio, "readStdin">,
+  env: Record<string, string>,
+): boolean {
+  if (command !== "ADD") return false;
+  if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) return true;
+  try {
+    const conf = JSON.parse(new TextDecoder().decode(stdio.readStdin())) as unknown;
+    return typeof conf === "object" && conf !== null &&
+      typeof (conf as { kubeconfig?: unknown }).kubeconfig === "string" &&
+      (conf as { kubeconfig: string }).kubeconfig !== "";
+  } catch {
+    return false; // the plugin reports the bad config
   }
 }
