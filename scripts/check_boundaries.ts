@@ -31,7 +31,7 @@ const ALLOWED: Record<string, string[]> = {
   passthru: ["passthru", "cni", "engine", "platform"],
   shim: ["shim", "cni", "engine", "platform"],
   daemon: ["daemon", "multus", "kube", "cni", "engine", "platform"],
-  install: ["install", "cni", "engine", "platform"],
+  install: ["install", "multus", "cni", "engine", "platform"],
   tools: ["tools", "multus", "kube", "cni", "engine", "platform"],
   entry: ["multus", "shim", "passthru", "platform"],
 };

@@ -20,6 +20,8 @@ import {
 } from "../src/daemon/config_schema.ts";
 import { INSTALL_FLAGS } from "../src/install/main.ts";
 import { PLUGIN_FILE } from "../src/install/install.ts";
+import { KUBECONFIG_SUBPATH, SERVICE_ACCOUNT_DIR } from "../src/install/thin.ts";
+import { generateThinConf } from "../src/engine/daemon.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const deployments = join(root, "deployments");
@@ -261,7 +263,38 @@ for (const file of DAEMONSETS) {
     assertEquals(values.type, type);
     assertEquals(hostPath(values["dest-dir"]!, init, spec.volumes), "/opt/cni/bin");
     assert(mountOf(values["dest-dir"]!, init)?.mountPropagation === "Bidirectional");
-    if (values["multus-conf-file"] !== undefined) {
+    if (values["multus-conf-file"] === "auto") {
+      // Generated from the node's primary config, next to it, naming the kubeconfig the
+      // install writes into <cni-conf-dir>/multus.d/ by its path on the node.
+      assertEquals(hostPath(values["cni-conf-dir"]!, init, spec.volumes), "/etc/cni/net.d");
+      assertEquals(
+        hostPath(values["multus-autoconfig-dir"]!, init, spec.volumes),
+        "/etc/cni/net.d",
+      );
+      assertEquals(
+        values["multus-kubeconfig-file-host"],
+        `${hostPath(values["cni-conf-dir"]!, init, spec.volumes)}/${KUBECONFIG_SUBPATH}`,
+      );
+      // The token: our projected volume at the service-account path, named by its path on
+      // the node, which needs this pod's UID.
+      assertEquals(spec.automountServiceAccountToken, false);
+      const sa = mountOf(values["service-account-dir"]!, init)!;
+      assertEquals(sa.mountPath, SERVICE_ACCOUNT_DIR);
+      const vol = (spec.volumes as Obj[]).find((v) => v.name === sa.name)!;
+      const sources = vol.projected.sources as Obj[];
+      assert(sources.some((x) => x.serviceAccountToken?.path === "token"));
+      assert(sources.some((x) => x.configMap?.items?.some((i: Obj) => i.path === "ca.crt")));
+      assertEquals(
+        values["kubeconfig-token-file"],
+        `/var/lib/kubelet/pods/$(POD_UID)/volumes/kubernetes.io~projected/${sa.name}/token`,
+      );
+      assert(
+        init.env?.some((e) =>
+          e.name === "POD_UID" && e.valueFrom?.fieldRef?.fieldPath === "metadata.uid"
+        ),
+        "POD_UID comes from the downward API",
+      );
+    } else if (values["multus-conf-file"] !== undefined) {
       assertEquals(hostPath(values["cni-conf-dir"]!, init, spec.volumes), "/etc/cni/net.d");
       const m = mountOf(values["multus-conf-file"], init)!;
       const vol = (spec.volumes as Obj[]).find((v) => v.name === m.name)!;
@@ -332,12 +365,28 @@ Deno.test("deployments: thick daemon's flags, config, mounts and resources agree
   assertEquals(conf.type ?? defaults.type!.default, PLUGIN_FILE.thick);
 });
 
-Deno.test("deployments: the thin ConfigMap's 00-multus.conf validates and names the thin plugin", () => {
-  const list = docs("multus-daemonset-thin.yml");
-  const cm = one(list, "ConfigMap", "multus-cni-config");
-  const conf = JSON.parse(cm.data["00-multus.conf"]) as Obj;
+Deno.test("deployments: the thin install's generated config validates and names the thin plugin", () => {
+  // What the init container generates on a flannel node, with the manifest's flags.
+  const primary = {
+    path: "/host/etc/cni/net.d/10-flannel.conflist",
+    text: JSON.stringify({
+      cniVersion: "0.3.1",
+      name: "cbr0",
+      plugins: [
+        { type: "flannel", delegate: { hairpinMode: true, isDefaultGateway: true } },
+        { type: "portmap", capabilities: { portMappings: true } },
+      ],
+    }),
+  };
+  const init = (one(docs("multus-daemonset-thin.yml"), "DaemonSet").spec.template.spec
+    .initContainers as Container[]).find((c) => c.name === "install-multus-binary")!;
+  const { values } = parseArgs({ args: init.command!.slice(2), options: INSTALL_FLAGS });
+  const out = generateThinConf(primary, { kubeconfig: values["multus-kubeconfig-file-host"]! });
+  assertEquals(out.fileName, "00-multus.conf");
+  const conf = JSON.parse(out.text) as Obj;
   assertEquals(validateMultusCniConfig(conf), []);
   assertEquals(conf.type, PLUGIN_FILE.thin);
+  assertEquals(conf.kubeconfig, "/etc/cni/net.d/multus.d/multus.kubeconfig");
 });
 
 function dockerfile(): { text: string; instructions: Array<[string, string]> } {

@@ -37,7 +37,7 @@ import { denoFs, type Fs } from "../platform/fs.ts";
 import { type Logger, silentLogger } from "../platform/log.ts";
 import { denoWatcher, type DirWatch, type Watcher } from "../platform/watch.ts";
 import { type Clock, realClock } from "../platform/clock.ts";
-import { findPrimaryConfig, locatePrimary, MULTUS_CONF_NAME } from "./primary_config.ts";
+import { findPrimaryConfig, locatePrimary, MULTUS_CONF_NAME } from "../multus/primary_config.ts";
 import { waitForReadinessFile } from "./readiness_file.ts";
 
 /** What the manager did to the installed config. */

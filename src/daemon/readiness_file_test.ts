@@ -1,22 +1,7 @@
 import { deepStrictEqual, rejects, strictEqual } from "node:assert/strict";
 import { waitForReadinessFile } from "./readiness_file.ts";
-import type { Clock } from "../platform/clock.ts";
+import { FakeClock } from "../../tests/support/fake_clock.ts";
 import { denoFs } from "../platform/fs.ts";
-
-/** A clock whose sleeps return at once and move time forward; `onSleep` runs first. */
-class FakeClock implements Clock {
-  t = 1_000_000;
-  slept: number[] = [];
-  constructor(readonly onSleep: (n: number) => Promise<void> | void = () => {}) {}
-  now(): number {
-    return this.t;
-  }
-  async sleep(ms: number): Promise<void> {
-    this.slept.push(ms);
-    this.t += ms;
-    await this.onSleep(this.slept.length);
-  }
-}
 
 Deno.test("waitForReadinessFile() times out after 45 s with Multus's message", async () => {
   const clock = new FakeClock();

@@ -197,3 +197,42 @@ export function generateThinConf(
 ): GeneratedThinConf {
   return callEngine("thin_conf_generate", { primary, options }) as GeneratedThinConf;
 }
+
+/** What the thin plugin's kubeconfig is made of (the installer pod's service account). */
+export interface ThinKubeconfigInput {
+  /** `KUBERNETES_SERVICE_HOST`. */
+  serviceHost: string;
+  /** `KUBERNETES_SERVICE_PORT`. */
+  servicePort: string;
+  /** `KUBERNETES_SERVICE_PROTOCOL` (default https). */
+  serviceProtocol?: string;
+  /** The service account's `ca.crt` (PEM); left out with `skipTlsVerify`. */
+  caPem?: string;
+  /** The service account token. */
+  token: string;
+  /** A token file (absolute path on the node) the plugin reads on every run. */
+  tokenFile?: string;
+  /** `insecure-skip-tls-verify` instead of the CA (thin_entrypoint's hidden flag). */
+  skipTlsVerify?: boolean;
+}
+
+/**
+ * The thin plugin's kubeconfig as Multus's thin_entrypoint writes it (cluster `local`,
+ * user `multus`, context `multus-context`, the CA inline), in JSON.
+ *
+ * @throws {CniError} code 7 naming what is missing (never quoting the token).
+ *
+ * @example Usage
+ * ```ts
+ * import { generateThinKubeconfig } from "./daemon.ts";
+ * const { server } = generateThinKubeconfig({
+ *   serviceHost: "10.96.0.1", servicePort: "443", token: "t", skipTlsVerify: true,
+ * });
+ * console.assert(server === "https://10.96.0.1:443");
+ * ```
+ */
+export function generateThinKubeconfig(
+  input: ThinKubeconfigInput,
+): { text: string; server: string } {
+  return callEngine("thin_kubeconfig_generate", input) as { text: string; server: string };
+}

@@ -166,13 +166,26 @@ export async function install(opts: InstallOptions, deps: InstallDeps): Promise<
     throw new InstallError(`failed to copy file passthru: ${describeError(err)}`);
   }
   deps.out(`passthru cni ${opts.source} copy succeeded!`);
-  if (opts.confFile === undefined) return;
-  const confName = opts.confFile.slice(opts.confFile.lastIndexOf("/") + 1);
+  if (opts.confFile !== undefined) await installConfFile(opts.confFile, opts.confDir, deps);
+}
+
+/**
+ * Copies a CNI config file into `confDir` under its own base name, atomically, after
+ * checking that it is a JSON object a runtime would load.
+ *
+ * @throws {InstallError} `failed to copy file <name>: ...`.
+ */
+export async function installConfFile(
+  confFile: string,
+  confDir: string,
+  deps: InstallDeps,
+): Promise<void> {
+  const confName = confFile.slice(confFile.lastIndexOf("/") + 1);
   try {
-    await checkConfFile(deps, opts.confFile);
-    await replaceFileAtomic(deps, { src: opts.confFile, destDir: opts.confDir, name: confName });
+    await checkConfFile(deps, confFile);
+    await replaceFileAtomic(deps, { src: confFile, destDir: confDir, name: confName });
   } catch (err) {
     throw new InstallError(`failed to copy file ${confName}: ${describeError(err)}`);
   }
-  deps.out(`multus config ${opts.confDir}/${confName} copy succeeded!`);
+  deps.out(`multus config ${confDir}/${confName} copy succeeded!`);
 }

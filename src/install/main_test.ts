@@ -61,11 +61,77 @@ Deno.test("runInstall() needs --source when it cannot tell its own executable", 
   assert(io.err.includes("pass --source"), io.err);
 });
 
-Deno.test("runInstall() refuses --multus-conf-file=auto (config generation is not done here)", async () => {
+Deno.test("runInstall() refuses --multus-conf-file=auto for thick mode (the daemon generates that config)", async () => {
   const io = recordingStdio();
-  const args = ["--type", "thin", "--multus-conf-file=auto"];
-  assertEquals(await runInstall(args, { stdio: io, self: "/x" }), 1);
-  assert(io.err.includes("--multus-conf-file=auto"), io.err);
+  const args = ["--type", "thick", "--multus-conf-file=auto"];
+  assertEquals(await runInstall(args, { stdio: io, self: "/x", env: {} }), 1);
+  assert(io.err.includes("--multus-conf-file=auto is for thin mode"), io.err);
+});
+
+Deno.test("runInstall() thin in a pod: binary, kubeconfig, then the config generated from the primary", async () => {
+  await withTempDir(async (dir) => {
+    const source = join(dir, "multus");
+    await Deno.writeTextFile(source, "#!/bin/sh\n", { mode: 0o755 });
+    for (const d of ["bin", "net.d", "sa"]) await Deno.mkdir(join(dir, d));
+    await Deno.writeTextFile(join(dir, "sa/token"), "tok");
+    await Deno.writeTextFile(
+      join(dir, "sa/ca.crt"),
+      "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    );
+    await Deno.writeTextFile(
+      join(dir, "net.d/10-flannel.conflist"),
+      '{"cniVersion":"0.3.1","name":"cbr0","plugins":[{"type":"flannel"},' +
+        '{"type":"portmap","capabilities":{"portMappings":true}}]}',
+    );
+    const io = recordingStdio();
+    const args = [
+      "--type=thin",
+      `--dest-dir=${join(dir, "bin")}`,
+      `--source=${source}`,
+      "--multus-conf-file=auto",
+      `--cni-conf-dir=${join(dir, "net.d")}`,
+      `--multus-autoconfig-dir=${join(dir, "net.d")}`,
+      `--service-account-dir=${join(dir, "sa")}`,
+      "--multus-log-to-stderr=false",
+      "--namespace-isolation=true",
+      "--multus-log-level=VERBOSE",
+    ];
+    const env = { KUBERNETES_SERVICE_HOST: "fd00::1", KUBERNETES_SERVICE_PORT: "6443" };
+    assertEquals(await runInstall(args, { stdio: io, env }), 0, io.err);
+    const kubeconfig = join(dir, "net.d/multus.d/multus.kubeconfig");
+    const conf = join(dir, "net.d/00-multus.conf");
+    assertEquals(io.out.split("\n"), [
+      "multus multus copy succeeded!",
+      `passthru cni ${source} copy succeeded!`,
+      `multus kubeconfig ${kubeconfig} written`,
+      `multus config ${conf} generated from ${join(dir, "net.d/10-flannel.conflist")}`,
+      "",
+    ]);
+    const k = JSON.parse(await Deno.readTextFile(kubeconfig));
+    assertEquals(k.clusters[0].cluster.server, "https://[fd00::1]:6443");
+    const c = JSON.parse(await Deno.readTextFile(conf));
+    assertEquals(c.type, "multus");
+    assertEquals(c.kubeconfig, "/etc/cni/net.d/multus.d/multus.kubeconfig");
+    assertEquals(c.logToStderr, false);
+    assertEquals(c.namespaceIsolation, true);
+    assertEquals(c.logLevel, "verbose");
+    assertEquals(c.capabilities, { portMappings: true });
+    assertEquals(c.delegates[0].name, "cbr0");
+  });
+});
+
+Deno.test("runInstall() rejects a Go boolean flag with a value that is not a boolean", async () => {
+  const io = recordingStdio();
+  assertEquals(
+    await runInstall(["--type=thin", "--namespace-isolation=maybe"], { stdio: io, self: "/x" }),
+    1,
+  );
+  assert(
+    io.err.startsWith(
+      'multus install: invalid boolean value "maybe" for flag --namespace-isolation',
+    ),
+    io.err,
+  );
 });
 
 Deno.test("runInstall() installs with short flags and prints Multus's progress lines", async () => {
@@ -94,7 +160,7 @@ Deno.test("runInstall() defaults --source to its own executable and reports fail
     const io = recordingStdio();
     const missing = join(dir, "no-such-dir");
     assertEquals(
-      await runInstall(["--type=thin", `--dest-dir=${missing}`], { stdio: io, self }),
+      await runInstall(["--type=thin", `--dest-dir=${missing}`], { stdio: io, self, env: {} }),
       1,
     );
     assertEquals(
@@ -102,7 +168,11 @@ Deno.test("runInstall() defaults --source to its own executable and reports fail
       `failed to copy file multus: destination directory "${missing}" does not exist\n`,
     );
     const ok = recordingStdio();
-    assertEquals(await runInstall(["--type=thin", `--dest-dir=${dir}`], { stdio: ok, self }), 0);
+    assertEquals(
+      await runInstall(["--type=thin", `--dest-dir=${dir}`], { stdio: ok, self, env: {} }),
+      0,
+    );
+    assert(ok.out.includes("not in a pod (KUBERNETES_SERVICE_HOST is unset)"), ok.out);
     assertEquals(await Deno.readTextFile(join(dir, "multus")), "me");
   });
 });

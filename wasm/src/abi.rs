@@ -87,4 +87,5 @@ exports!(
     daemon_conf_parse,
     multus_conf_generate,
     thin_conf_generate,
+    thin_kubeconfig_generate,
 );

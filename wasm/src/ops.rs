@@ -46,6 +46,7 @@ const OPS: &[(&str, Op)] = &[
     ("daemon_conf_parse", multus::daemon_conf::daemon_conf_parse),
     ("multus_conf_generate", multus::generate::multus_conf_generate),
     ("thin_conf_generate", multus::generate::thin_conf_generate),
+    ("thin_kubeconfig_generate", multus::generate::thin_kubeconfig_generate),
 ];
 
 /// The names of every operation, in table order.

@@ -94,4 +94,5 @@ case_tests!(
     daemon_conf_parse,
     multus_conf_generate,
     thin_conf_generate,
+    thin_kubeconfig_generate,
 );

@@ -1,8 +1,9 @@
 //! Generated CNI configs: the daemon's `00-multus.conf` (auto mode, Multus's
 //! `pkg/server/config` generator) and the installer's thin config (Multus's
-//! thin_entrypoint).
+//! thin_entrypoint) with its kubeconfig.
 
 mod daemon;
+mod kubeconfig;
 mod primary;
 mod semver;
 mod thin;
@@ -31,4 +32,12 @@ pub fn multus_conf_generate(input: &Value) -> Result<Value, EngineError> {
 /// "text"}` (`00-multus.conf` below CNI 1.0.0, `00-multus.conflist` from 1.0.0 on).
 pub fn thin_conf_generate(input: &Value) -> Result<Value, EngineError> {
     thin::generate(input)
+}
+
+/// `thin_kubeconfig_generate`: the thin plugin's kubeconfig from the installer pod's
+/// service account, as thin_entrypoint writes it (JSON). Input `{"serviceHost",
+/// "servicePort", "serviceProtocol"?, "caPem"?, "token", "tokenFile"?, "skipTlsVerify"?}`;
+/// answer `{"text", "server"}`.
+pub fn thin_kubeconfig_generate(input: &Value) -> Result<Value, EngineError> {
+    kubeconfig::generate(input)
 }
