@@ -12,6 +12,7 @@
  */
 import { CniError } from "../cni/error.ts";
 import { type DaemonConf, parseDaemonConf } from "../engine/daemon.ts";
+import type { KubeClient, KubeRequestInfo } from "../kube/client.ts";
 import { loadKubeClient } from "../kube/mod.ts";
 import type { KubeAccess, MultusDeps } from "../multus/deps.ts";
 import { nsenterNetnsOps } from "../multus/netns_ops.ts";
@@ -131,11 +132,6 @@ export async function runDaemon(args: string[]): Promise<number> {
   if (conf.enablePprof) {
     logger.warning("enablePprof: Go's pprof endpoints do not exist in multus-deno; not served");
   }
-  if (conf.perNodeCertificate?.enabled) {
-    logger.warning(
-      "perNodeCertificate is not implemented by multus-deno: the daemon uses the kubeconfig or its service account",
-    );
-  }
   if (processUid() !== 0) {
     return fail(`failed to run multus-daemon with root: uid ${processUid()}`, EXIT.notRoot);
   }
@@ -163,22 +159,52 @@ export async function runDaemon(args: string[]): Promise<number> {
   }
 
   const nodeName = processEnv.get("MULTUS_NODE_NAME") || conf.nodeName;
-  const client = await loadKubeClient({
-    kubeconfig: conf.kubeconfig,
-    env: processEnv,
-    fs: denoFs,
-    exec: denoExec,
-    onWarning: (m) => logger.warning(m),
-    onRequest: (info) => {
-      const l = kubeApiLabels(info.method, info.path);
-      metrics.apiRequest(l.verb, l.resource, info.status);
-    },
-  }).catch((err) => {
-    logger.error(String(err.message));
-    throw err;
-  });
-  let kube: KubeAccess | null = null;
+  const onRequest = (info: KubeRequestInfo): void => {
+    const l = kubeApiLabels(info.method, info.path);
+    metrics.apiRequest(l.verb, l.resource, info.status);
+  };
   const stops: Array<() => Promise<void> | void> = [];
+  let client: KubeClient | null;
+  const perNode = conf.perNodeCertificate;
+  if (perNode?.enabled) {
+    if (!nodeName) {
+      return fail(
+        "error getting node name for perNodeCertificate, please check manifest to have MULTUS_NODE_NAME",
+        EXIT.config,
+      );
+    }
+    const { perNodeClient } = await import("./per_node_client.ts");
+    try {
+      const made = await perNodeClient({
+        settings: perNode,
+        nodeName,
+        fs: denoFs,
+        exec: denoExec,
+        env: processEnv,
+        logger,
+        onRequest,
+      });
+      client = made.client;
+      stops.push(() => made.certs.stop());
+    } catch (err) {
+      const msg = `perNodeCertificate: ${err instanceof Error ? err.message : String(err)}`;
+      logger.error(msg);
+      return fail(msg, EXIT.config);
+    }
+  } else {
+    client = await loadKubeClient({
+      kubeconfig: conf.kubeconfig,
+      env: processEnv,
+      fs: denoFs,
+      exec: denoExec,
+      onWarning: (m) => logger.warning(m),
+      onRequest,
+    }).catch((err) => {
+      logger.error(String(err.message));
+      throw err;
+    });
+  }
+  let kube: KubeAccess | null = null;
   if (client) {
     if (!nodeName) {
       return fail(

@@ -47,6 +47,12 @@ export interface TestPki {
   readonly server: CertFiles;
   /** Issues a client certificate signed by the CA, with CN = `commonName`. */
   issueClient(commonName: string, options?: ClientCertOptions): Promise<CertFiles>;
+  /**
+   * Signs a PEM certificate request with the CA as a client certificate (keeping the
+   * request's subject), as the API server's `kube-apiserver-client` signer does; returns
+   * the certificate PEM. Throws (openssl's message) when the request does not verify.
+   */
+  signCsr(csrPem: string, options?: { days?: number }): Promise<string>;
   /** Removes the directory and everything in it. */
   cleanup(): Promise<void>;
 }
@@ -104,6 +110,35 @@ export async function createTestPki(options: TestPkiOptions = {}): Promise<TestP
             `extendedKeyUsage=clientAuth\n`,
           opts.days ?? days,
         );
+      },
+      async signCsr(csrPem, opts = {}): Promise<string> {
+        serial += 1;
+        const base = `${dir}/csr-${serial}`;
+        await Deno.writeTextFile(`${base}.csr`, csrPem);
+        await Deno.writeTextFile(
+          `${base}.ext`,
+          `${EXT_LEAF}keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n`,
+        );
+        await openssl(["req", "-verify", "-noout", "-in", `${base}.csr`]);
+        await openssl([
+          "x509",
+          "-req",
+          "-in",
+          `${base}.csr`,
+          "-CA",
+          `${dir}/ca.crt`,
+          "-CAkey",
+          `${dir}/ca.key`,
+          "-set_serial",
+          "0x" + serial.toString(16),
+          "-days",
+          String(opts.days ?? 1),
+          "-extfile",
+          `${base}.ext`,
+          "-out",
+          `${base}.crt`,
+        ]);
+        return await Deno.readTextFile(`${base}.crt`);
       },
       async cleanup(): Promise<void> {
         await Deno.remove(dir, { recursive: true }).catch(() => {});

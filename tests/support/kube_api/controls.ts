@@ -7,7 +7,7 @@
  */
 
 import { type KubeObject, type Pod, prepareCreate } from "./objects.ts";
-import { CORE_EVENTS, EVENTS_V1, NADS, PODS, type ResourceType } from "./resources.ts";
+import { CORE_EVENTS, CSRS, EVENTS_V1, NADS, PODS, type ResourceType } from "./resources.ts";
 import { KubeStatusError, notFound } from "./status.ts";
 import type { ObjectStore } from "./store.ts";
 
@@ -55,6 +55,13 @@ export interface StoreControls {
   deleteNad(namespace: string, name: string): KubeObject | undefined;
   /** Stored events from both event APIs, oldest first. */
   events(filter?: EventFilter): KubeObject[];
+  /** Stored CertificateSigningRequests, oldest first. */
+  csrs(): KubeObject[];
+  /**
+   * Approves a CSR and issues `certPem` to it (`status.certificate`), as an approver and
+   * the signer would; or, with `deny`, adds a Denied condition with that message.
+   */
+  settleCsr(name: string, outcome: { certPem: string } | { deny: string }): KubeObject;
   /** Drops watch history: watches from any older resourceVersion get 410 Expired. */
   compactHistory(): void;
   /** The current global resourceVersion. */
@@ -111,6 +118,35 @@ export function createStoreControls(store: ObjectStore): StoreControls {
         .sort((a, b) =>
           Number(a.metadata.resourceVersion ?? 0) - Number(b.metadata.resourceVersion ?? 0)
         );
+    },
+    csrs: () =>
+      store.list(CSRS).sort((a, b) =>
+        Number(a.metadata.resourceVersion ?? 0) - Number(b.metadata.resourceVersion ?? 0)
+      ),
+    settleCsr(name, outcome) {
+      const current = store.get(CSRS, { namespace: "", name });
+      if (!current) throw notFound(CSRS, name);
+      const next = structuredClone(current);
+      const now = new Date().toISOString();
+      const status = (next["status"] ?? {}) as Record<string, unknown>;
+      if ("deny" in outcome) {
+        status["conditions"] = [
+          {
+            type: "Denied",
+            status: "True",
+            reason: "TestDenied",
+            message: outcome.deny,
+            lastUpdateTime: now,
+          },
+        ];
+      } else {
+        status["conditions"] = [
+          { type: "Approved", status: "True", reason: "TestApproved", lastUpdateTime: now },
+        ];
+        status["certificate"] = btoa(outcome.certPem);
+      }
+      next["status"] = status;
+      return store.update(CSRS, next);
     },
     compactHistory: () => store.compact(),
     get resourceVersion() {

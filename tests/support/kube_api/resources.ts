@@ -26,6 +26,8 @@ export interface ResourceType extends GroupResource {
   readonly strategicMerge: boolean;
   /** Whether DELETE returns the object (pods) rather than a Success Status. */
   readonly deleteReturnsObject: boolean;
+  /** Cluster-scoped (no namespace in its paths), e.g. CertificateSigningRequests. */
+  readonly clusterScoped?: boolean;
 }
 
 /** `apiVersion` of a resource's objects: `v1` or `group/version`. */
@@ -120,8 +122,29 @@ export const EVENTS_V1: ResourceType = {
   deleteReturnsObject: false,
 };
 
+/** certificates.k8s.io/v1 certificatesigningrequests (cluster-scoped; perNodeCertificate). */
+export const CSRS: ResourceType = {
+  group: "certificates.k8s.io",
+  version: "v1",
+  resource: "certificatesigningrequests",
+  kind: "CertificateSigningRequest",
+  listKind: "CertificateSigningRequestList",
+  fieldLabels: ["spec.signerName"],
+  typedListItems: false,
+  statusSubresource: true,
+  strategicMerge: true,
+  deleteReturnsObject: false,
+  clusterScoped: true,
+};
+
 /** Every served resource. */
-export const RESOURCE_TYPES: readonly ResourceType[] = [PODS, NADS, CORE_EVENTS, EVENTS_V1];
+export const RESOURCE_TYPES: readonly ResourceType[] = [
+  PODS,
+  NADS,
+  CORE_EVENTS,
+  EVENTS_V1,
+  CSRS,
+];
 
 /** The served resource at `group`/`version`/`resource`, if any. */
 export function findResourceType(

@@ -87,7 +87,9 @@ export function resolveRequest(method: string, url: URL): RequestInfo {
   const verb = verbFor(method, { named: name !== undefined, watch });
   const allowed = verb !== undefined &&
     (!legacyWatch || method === "GET") &&
-    (namespace !== undefined || verb === "list" || verb === "watch") &&
+    (type.clusterScoped
+      ? namespace === undefined
+      : namespace !== undefined || verb === "list" || verb === "watch") &&
     (subresource === undefined || verb === "get" || verb === "update" || verb === "patch");
   if (!allowed) return { ...base, verb, problem: "methodNotAllowed" };
   return { ...base, verb, type };
