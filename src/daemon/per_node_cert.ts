@@ -68,6 +68,9 @@ export class PerNodeCertificates implements CredentialSource {
   readonly #o: PerNodeCertOptions;
   #current: Held | null = null;
   readonly #stop = new AbortController();
+  /** Aborted to end the renewal wait early (see {@linkcode invalidate}). */
+  #wake = new AbortController();
+  #lastEarly = -Infinity;
   #loop: Promise<void> | null = null;
 
   /** A manager for `opts.nodeName`; call {@linkcode start} before the first request. */
@@ -129,8 +132,20 @@ export class PerNodeCertificates implements CredentialSource {
     return Promise.resolve({ clientCert: { certPem: c.certPem, keyPem: c.keyPem } });
   }
 
-  /** A 401 with a certificate is not fixed by asking again. */
+  /**
+   * After a 401 the API server no longer takes the certificate (a rotated CA, a revoked
+   * identity): renew now instead of at the scheduled time, at most once per `retryMs`.
+   * The failed request is not retried (false): the renewal takes a CSR round trip.
+   */
   invalidate(): boolean {
+    const o = this.#o;
+    if (this.#current && o.clock.now() - this.#lastEarly >= (o.retryMs ?? 10_000)) {
+      this.#lastEarly = o.clock.now();
+      o.logger.error(
+        "perNodeCertificate: the API server refused the client certificate (401); renewing it now",
+      );
+      this.#wake.abort();
+    }
     return false;
   }
 
@@ -211,7 +226,9 @@ export class PerNodeCertificates implements CredentialSource {
       const { notBefore, notAfter } = this.#current;
       const fraction = 0.7 + 0.2 * (o.random ?? Math.random)();
       const at = notBefore + (notAfter - notBefore) * fraction;
-      await o.clock.sleep(Math.max(0, at - o.clock.now()), signal);
+      this.#wake = new AbortController();
+      const wait = AbortSignal.any([signal, this.#wake.signal]);
+      await o.clock.sleep(Math.max(0, at - o.clock.now()), wait);
       while (!signal.aborted) {
         try {
           this.#current = await this.#obtain("<nil>");

@@ -204,3 +204,30 @@ Deno.test("PerNodeCertificates renews at 70-90 % of the lifetime and serves the 
     await certs.stop();
   });
 });
+
+Deno.test("PerNodeCertificates renews at once after a 401, at most once per retry interval", async () => {
+  await withPki(async (pki, dir) => {
+    const api = new FakeCsrApi();
+    api.settle = signer(pki);
+    const clock = new TestClock();
+    let parks = 0;
+    let parked: () => void = () => {};
+    clock.onPark = () => {
+      parks++;
+      parked();
+    };
+    const certs = manager(api, dir, clock);
+    let next = new Promise<void>((r) => parked = r);
+    await certs.start();
+    await next; // waiting for the scheduled renewal
+    next = new Promise<void>((r) => parked = r);
+    assertEquals(certs.invalidate(), false, "the refused request is not retried");
+    await next; // renewed, waiting again
+    assertEquals(api.created.length, 2, "a second CSR right after the 401");
+    assertEquals(parks, 2);
+    certs.invalidate(); // within 10 s of the last early renewal: ignored
+    await new Promise((r) => setTimeout(r, 50));
+    assertEquals(api.created.length, 2);
+    await certs.stop();
+  });
+});
