@@ -135,6 +135,7 @@ export const LAZY_MODULES = [
   "src/kube/exotic.ts",
   "src/multus/main.ts",
   "src/kube/yaml.ts",
+  "src/platform/grpc_unix.ts",
   "src/platform/http_node.ts",
 ] as const;
 

@@ -29,11 +29,12 @@ import { cmdErr, messageOf, pluginErr } from "./errors.ts";
 import {
   auxChainDelegate,
   clusterDelegates,
+  deviceTaker,
   podDelegates,
   type ResolveContext,
 } from "./resolve.ts";
 import { applyDefaultRoutes } from "./routes.ts";
-import { readDeviceInfo, writeScratchCache } from "./state.ts";
+import { copyDpDeviceInfo, readDeviceInfo, writeScratchCache } from "./state.ts";
 
 /** The engine's default-route check failure (Multus `CheckGatewayConfig`). */
 const ECMP_MESSAGE = "multus does not support ECMP for default-route";
@@ -205,7 +206,13 @@ async function addWithContext(
       return emptyResult({ cniVersion: conf.cniVersion, ifName: args.ifName, netns: args.netns });
     }
   }
-  const ctx: ResolveContext = { conf, kube, pod, deps };
+  const ctx: ResolveContext = {
+    conf,
+    kube,
+    pod,
+    deps,
+    ...(pod ? { takeDevice: deviceTaker(pod, deps) } : {}),
+  };
   const base = await clusterDelegates(ctx).catch((err) => {
     throw cmdErr(k8s, err, "failed to get clusterNetwork/defaultNetworks: ");
   });
@@ -245,6 +252,10 @@ async function addWithContext(
   for (const [i, d] of plan.delegates.entries()) {
     try {
       let result: CniResult;
+      if (d.resourceName && d.deviceID) {
+        const why = await copyDpDeviceInfo(deps.fs, d);
+        if (why) deps.logger.debug(`cmdAdd: Failed to copy device-info file (${why})`);
+      }
       try {
         result = await addDelegate(d, rt, deps);
       } catch (err) {

@@ -23,6 +23,7 @@ import {
 import { isNotFound, isRetriable } from "../kube/mod.ts";
 import type { KubeAccess, MultusDeps, Nad, Pod } from "./deps.ts";
 import { messageOf } from "./errors.ts";
+import { type DeviceMap, podDeviceMap } from "./pod_resources.ts";
 
 /** What resolution needs. */
 export interface ResolveContext {
@@ -30,6 +31,11 @@ export interface ResolveContext {
   kube: KubeAccess | null;
   pod: Pod | null;
   deps: MultusDeps;
+  /**
+   * The next of the pod's device IDs for a device-plugin resource (ADD; see
+   * `pod_resources.ts`), undefined when the pod has no more.
+   */
+  takeDevice?: (resourceName: string) => Promise<string | undefined>;
 }
 
 const CONF_EXTENSIONS = [".conf", ".json", ".conflist"];
@@ -90,10 +96,52 @@ export async function nadDelegate(
     : await configFromDir(cfg.nadName, conf.confDir, deps).catch((err) => {
       throw CniError.from(err).withPrefix("GetCNIConfig: err in GetCNIConfigFromFile: ");
     });
+  let deviceID: string | undefined;
+  if (cfg.resourceName && ctx.takeDevice) {
+    try {
+      deviceID = await ctx.takeDevice(cfg.resourceName);
+    } catch (err) {
+      throw new CniError(
+        CniCode.TryAgainLater,
+        `getKubernetesDelegate: failed to get resourceMap from ResourceClient: ${messageOf(err)}`,
+        { cause: err },
+      );
+    }
+    if (deviceID === undefined) {
+      deps.logger.verbose(
+        `getKubernetesDelegate: pod has no (more) devices of resource ${cfg.resourceName}`,
+      );
+    }
+  }
   return loadDelegate(configText, {
     element,
     ...(cfg.resourceName ? { resourceName: cfg.resourceName } : {}),
+    ...(deviceID ? { deviceID } : {}),
   });
+}
+
+/**
+ * Hands out the pod's device IDs per resource, in sorted order, reading the kubelet once
+ * and only when a NAD names a resource.
+ */
+export function deviceTaker(
+  pod: Pod,
+  deps: Pick<MultusDeps, "fs" | "env">,
+): (resourceName: string) => Promise<string | undefined> {
+  let map: Promise<DeviceMap> | undefined;
+  const next = new Map<string, number>();
+  return async (resourceName) => {
+    map ??= podDeviceMap({
+      namespace: pod.metadata.namespace,
+      name: pod.metadata.name,
+      uid: pod.metadata.uid ?? "",
+    }, deps);
+    const ids = (await map).get(resourceName) ?? [];
+    const i = next.get(resourceName) ?? 0;
+    if (i >= ids.length) return undefined;
+    next.set(resourceName, i + 1);
+    return ids[i];
+  };
 }
 
 async function conflistWithChain(path: string, deps: MultusDeps): Promise<string> {

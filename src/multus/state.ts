@@ -56,3 +56,34 @@ export async function readDeviceInfo(
     return undefined;
   }
 }
+
+/** Where a device plugin leaves a device's info file (network-attachment-definition-client). */
+export const DP_DEVICE_INFO_DIR = "/var/run/k8s.cni.cncf.io/devinfo/dp";
+
+/**
+ * Copies the device plugin's info file for `deviceID` of `resourceName` to the path the
+ * delegate's `CNIDeviceInfoFile` names (mode 0444; an existing file is left alone), as
+ * Multus does before a delegate ADD. Returns why nothing was copied, or null.
+ */
+export async function copyDpDeviceInfo(
+  fs: Pick<Fs, "readText" | "stat" | "writeAtomic">,
+  d: { resourceName?: string; deviceID?: string; deviceInfoFile?: string },
+): Promise<string | null> {
+  if (!d.resourceName || !d.deviceID || !d.deviceInfoFile) return "no device";
+  const source = `${DP_DEVICE_INFO_DIR}/${d.resourceName.replaceAll("/", "-")}-${
+    d.deviceID.replaceAll("/", "-")
+  }-device.json`;
+  try {
+    const text = await fs.readText(source);
+    if (text === null) return `no device-info file ${source}`;
+    const info = JSON.parse(text) as unknown;
+    if (typeof info !== "object" || info === null || Array.isArray(info)) {
+      return `${source} is not a JSON object`;
+    }
+    if (await fs.stat(d.deviceInfoFile)) return `${d.deviceInfoFile} exists already`;
+    await fs.writeAtomic(d.deviceInfoFile, text, { mode: 0o444 });
+    return null;
+  } catch (err) {
+    return `copying ${source}: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
