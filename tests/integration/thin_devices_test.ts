@@ -123,3 +123,36 @@ Deno.test("multus ADD reads the kubelet checkpoint without the socket, and fails
   assertEquals(JSON.parse((await recorded(rec))[0]!.stdin).deviceID, "0000:04:00.3");
   assertEquals((await env.cni({ command: "DEL", ...call })).code, 0);
 });
+
+Deno.test("multus-daemon (thick) hands out the pod's devices the same way, from its own environment", async () => {
+  requireRoot();
+  const { daemonEnv } = await import("../support/daemon_env.ts");
+  await using env = await daemonEnv();
+  const kubeletDir = `${env.root}/kubelet`;
+  await Deno.mkdir(`${kubeletDir}/pod-resources`, { recursive: true });
+  await env.daemon.stop();
+  await env.startDaemon({ env: { MULTUS_KUBELET_ROOT_DIR: kubeletDir } });
+  const pod = env.pod("thick-sriov", { "k8s.v1.cni.cncf.io/networks": "nic-t" });
+  await using _kubelet = await fakeKubeletPodResources(
+    `${kubeletDir}/pod-resources/kubelet.sock`,
+    [{
+      namespace: pod.namespace,
+      name: pod.name,
+      containers: [{
+        name: "app",
+        devices: [{ resourceName: RESOURCE, deviceIds: ["0000:05:00.7"] }],
+      }],
+    }],
+  );
+  const rec = env.recorderNad("default", "nic-t0");
+  const nad = env.api.getNad("default", "nic-t0")!;
+  env.api.createNad("default", "nic-t", {
+    config: (nad["spec"] as { config: string }).config,
+    annotations: { "k8s.v1.cni.cncf.io/resourceName": RESOURCE },
+  });
+  await new Promise((r) => setTimeout(r, 300)); // the informers see the pod and the NAD
+  const add = await env.shim({ command: "ADD", pod, containerId: "ctr-thick-sriov" });
+  assertEquals(add.code, 0, add.stdout + add.stderr + env.daemon.log());
+  assertEquals(JSON.parse((await recorded(rec))[0]!.stdin).deviceID, "0000:05:00.7");
+  assertEquals((await env.shim({ command: "DEL", pod, containerId: "ctr-thick-sriov" })).code, 0);
+});
