@@ -215,5 +215,6 @@ export function cachedKubeAccess(opts: CachedKubeAccessOptions): KubeAccess {
     },
     status: live.status,
     events: opts.events,
+    ...(live.dra ? { dra: live.dra } : {}),
   };
 }

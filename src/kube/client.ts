@@ -18,6 +18,8 @@ import type {
   KubeObject,
   NetworkAttachmentDefinition,
   Pod,
+  ResourceClaim,
+  ResourceSlice,
   WatchEvent,
 } from "./types.ts";
 
@@ -104,6 +106,10 @@ export interface KubeClient {
   listNads(opts?: ListOptions): Promise<KubeList<NetworkAttachmentDefinition>>;
   /** Watches NetworkAttachmentDefinitions, as {@linkcode KubeClient.watchPods}. */
   watchNads(opts: WatchOptions): AsyncIterable<WatchEvent<NetworkAttachmentDefinition>>;
+  /** `GET /apis/resource.k8s.io/v1/namespaces/{ns}/resourceclaims/{name}` (DRA). */
+  getResourceClaim?(namespace: string, name: string, opts?: CallOptions): Promise<ResourceClaim>;
+  /** `GET /apis/resource.k8s.io/v1/resourceslices` (DRA), e.g. by `spec.nodeName,spec.driver`. */
+  listResourceSlices?(opts?: ListOptions): Promise<KubeList<ResourceSlice>>;
   /** Frees connections. */
   close(): void;
 }
@@ -132,6 +138,7 @@ export interface KubeClientDeps {
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
 const NAD_API = "/apis/k8s.cni.cncf.io/v1";
+const DRA_API = "/apis/resource.k8s.io/v1";
 const seg = encodeURIComponent;
 
 function podPath(namespace: string, name: string): string {
@@ -269,6 +276,19 @@ export function createKubeClient(config: KubeConnectionConfig, deps: KubeClientD
         collection(NAD_API, "network-attachment-definitions", opts.namespace),
         opts,
       ),
+    getResourceClaim: (namespace, name, opts) =>
+      rest.json<ResourceClaim>({
+        method: "GET",
+        path: `${DRA_API}/namespaces/${seg(namespace)}/resourceclaims/${seg(name)}`,
+        ...call(opts),
+      }),
+    listResourceSlices: (opts = {}) =>
+      rest.json<KubeList<ResourceSlice>>({
+        method: "GET",
+        path: `${DRA_API}/resourceslices`,
+        query: listQuery(opts),
+        ...call(opts),
+      }),
     close: () => rest.close(),
   };
 }

@@ -39,6 +39,30 @@ export interface Pod extends KubeObject {
   };
 }
 
+/** A `resource.k8s.io/v1` ResourceClaim: the parts Multus reads (the allocation). */
+export interface ResourceClaim extends KubeObject {
+  status?: {
+    allocation?: {
+      devices?: {
+        results?: Array<{ request: string; driver: string; pool: string; device: string }>;
+      };
+    };
+  };
+}
+
+/** A `resource.k8s.io/v1` ResourceSlice: the parts Multus reads (devices' attributes). */
+export interface ResourceSlice extends KubeObject {
+  spec?: {
+    driver?: string;
+    nodeName?: string;
+    pool?: { name?: string };
+    devices?: Array<{
+      name: string;
+      attributes?: Record<string, { string?: string; [kind: string]: unknown }>;
+    }>;
+  };
+}
+
 /** A `k8s.cni.cncf.io/v1` NetworkAttachmentDefinition. */
 export interface NetworkAttachmentDefinition extends KubeObject {
   spec?: { config?: string };

@@ -211,7 +211,7 @@ async function addWithContext(
     kube,
     pod,
     deps,
-    ...(pod ? { takeDevice: deviceTaker(pod, deps) } : {}),
+    ...(pod ? { takeDevice: deviceTaker(pod, deps, kube) } : {}),
   };
   const base = await clusterDelegates(ctx).catch((err) => {
     throw cmdErr(k8s, err, "failed to get clusterNetwork/defaultNetworks: ");

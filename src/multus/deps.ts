@@ -10,6 +10,7 @@ import type { Fs } from "../platform/fs.ts";
 import type { Logger } from "../platform/log.ts";
 import type { InvokeOptions } from "../cni/invoke.ts";
 import type { MultusConf, PodEvent } from "../engine/multus.ts";
+import type { ResourceClaim, ResourceSlice } from "../kube/types.ts";
 
 /** The parts of a Pod Multus reads. */
 export interface Pod {
@@ -74,12 +75,21 @@ export interface EventSink {
   flush(): Promise<void>;
 }
 
+/** DRA reads for device IDs (Multus section 2.9, source 2), always live. */
+export interface DraSource {
+  getResourceClaim(namespace: string, name: string): Promise<ResourceClaim>;
+  /** The slices matching `fieldSelector`, e.g. `spec.nodeName=n1,spec.driver=d`. */
+  listResourceSlices(fieldSelector: string): Promise<ResourceSlice[]>;
+}
+
 /** Kubernetes access as the orchestration sees it; null = no Kubernetes config. */
 export interface KubeAccess {
   pods: PodSource;
   nads: NadSource;
   status: StatusWriter;
   events: EventSink;
+  /** Absent when the client cannot make DRA reads (then DRA claims are not read). */
+  dra?: DraSource;
 }
 
 /** Effects inside a pod's network namespace (via `nsenter` + `ip`, never in-process). */

@@ -16,7 +16,7 @@ import {
   type PollClock,
 } from "../kube/mod.ts";
 import type { Logger } from "../platform/log.ts";
-import type { EventSink, KubeAccess, Nad, Pod } from "./deps.ts";
+import type { DraSource, EventSink, KubeAccess, Nad, Pod } from "./deps.ts";
 import { messageOf } from "./errors.ts";
 
 /** The network-status annotation key. */
@@ -94,5 +94,15 @@ export function clientAccess(client: KubeClient, opts: ClientAccessOptions): Kub
       },
     },
     events: immediateEvents(client, opts),
+    ...(client.getResourceClaim && client.listResourceSlices ? { dra: draSource(client) } : {}),
+  };
+}
+
+/** DRA reads over `client` (which has them). */
+function draSource(client: KubeClient): DraSource {
+  return {
+    getResourceClaim: (namespace, name) => client.getResourceClaim!(namespace, name),
+    listResourceSlices: async (fieldSelector) =>
+      (await client.listResourceSlices!({ fieldSelector })).items,
   };
 }

@@ -24,6 +24,7 @@ import { isNotFound, isRetriable } from "../kube/mod.ts";
 import type { KubeAccess, MultusDeps, Nad, Pod } from "./deps.ts";
 import { messageOf } from "./errors.ts";
 import { type DeviceMap, podDeviceMap } from "./pod_resources.ts";
+import { addDraDevices, hasDraClaims } from "./dra.ts";
 
 /** What resolution needs. */
 export interface ResolveContext {
@@ -101,9 +102,10 @@ export async function nadDelegate(
     try {
       deviceID = await ctx.takeDevice(cfg.resourceName);
     } catch (err) {
+      const source = err instanceof DeviceLookupError ? err.source : "ResourceClient";
       throw new CniError(
         CniCode.TryAgainLater,
-        `getKubernetesDelegate: failed to get resourceMap from ResourceClient: ${messageOf(err)}`,
+        `getKubernetesDelegate: failed to get resourceMap from ${source}: ${messageOf(err)}`,
         { cause: err },
       );
     }
@@ -120,22 +122,51 @@ export async function nadDelegate(
   });
 }
 
+/** A failed device lookup, naming its source as Multus's messages do. */
+export class DeviceLookupError extends Error {
+  /** `ResourceClient` (kubelet) or `DRA client`. */
+  readonly source: "ResourceClient" | "DRA client";
+
+  constructor(source: DeviceLookupError["source"], cause: unknown) {
+    super(messageOf(cause), { cause });
+    this.source = source;
+  }
+}
+
 /**
- * Hands out the pod's device IDs per resource, in sorted order, reading the kubelet once
- * and only when a NAD names a resource.
+ * Hands out the pod's device IDs per resource, in sorted order: the kubelet's (device
+ * plugins) and then DRA's, read once and only when a NAD names a resource.
  */
 export function deviceTaker(
   pod: Pod,
-  deps: Pick<MultusDeps, "fs" | "env">,
+  deps: Pick<MultusDeps, "fs" | "env" | "logger">,
+  kube: KubeAccess | null,
 ): (resourceName: string) => Promise<string | undefined> {
   let map: Promise<DeviceMap> | undefined;
   const next = new Map<string, number>();
+  const load = async (): Promise<DeviceMap> => {
+    let m: DeviceMap;
+    try {
+      m = await podDeviceMap({
+        namespace: pod.metadata.namespace,
+        name: pod.metadata.name,
+        uid: pod.metadata.uid ?? "",
+      }, deps);
+    } catch (err) {
+      throw new DeviceLookupError("ResourceClient", err);
+    }
+    if (kube?.dra && hasDraClaims(pod)) {
+      try {
+        await addDraDevices(pod, kube.dra, m, deps.logger);
+      } catch (err) {
+        throw new DeviceLookupError("DRA client", err);
+      }
+    }
+    for (const ids of m.values()) ids.sort();
+    return m;
+  };
   return async (resourceName) => {
-    map ??= podDeviceMap({
-      namespace: pod.metadata.namespace,
-      name: pod.metadata.name,
-      uid: pod.metadata.uid ?? "",
-    }, deps);
+    map ??= load();
     const ids = (await map).get(resourceName) ?? [];
     const i = next.get(resourceName) ?? 0;
     if (i >= ids.length) return undefined;

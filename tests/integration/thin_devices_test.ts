@@ -156,3 +156,79 @@ Deno.test("multus-daemon (thick) hands out the pod's devices the same way, from 
   assertEquals(JSON.parse((await recorded(rec))[0]!.stdin).deviceID, "0000:05:00.7");
   assertEquals((await env.shim({ command: "DEL", pod, containerId: "ctr-thick-sriov" })).code, 0);
 });
+
+Deno.test("multus ADD takes DRA-allocated devices from the pod's ResourceClaim and the node's ResourceSlices", async () => {
+  requireRoot();
+  await using env = await multusEnv();
+  const kubeletDir = `${env.root}/kubelet`;
+  await Deno.mkdir(`${kubeletDir}/device-plugins`, { recursive: true });
+  await Deno.writeTextFile(
+    `${kubeletDir}/device-plugins/kubelet_internal_checkpoint`,
+    JSON.stringify({ Data: { PodDeviceEntries: [] }, Checksum: 0 }),
+  );
+  const pod = env.pod("dra", { "k8s.v1.cni.cncf.io/networks": "nic-d" });
+  env.api.updatePod(pod.namespace, pod.name, (p) => {
+    p.spec = { ...(p.spec ?? {}), nodeName: "node1" };
+    p.status = {
+      ...(p.status ?? {}),
+      resourceClaimStatuses: [{ name: "nic", resourceClaimName: "dra-nic-x7" }],
+    };
+  });
+  env.api.createResourceClaim(pod.namespace, {
+    metadata: { name: "dra-nic-x7" },
+    status: {
+      allocation: {
+        devices: {
+          results: [
+            { request: "nic", driver: "sriov.example.com", pool: "node1", device: "vf-3" },
+            { request: "gpu", driver: "gpu.example.com", pool: "node1", device: "gpu-0" },
+          ],
+        },
+      },
+    },
+  });
+  const attrs = (id: string) => ({
+    "k8s.cni.cncf.io/deviceID": { string: id },
+    "k8s.cni.cncf.io/resourceName": { string: RESOURCE },
+  });
+  const sliceOf = (
+    name: string,
+    driver: string,
+    nodeName: string,
+    devices: Array<[string, Record<string, { string: string }>]>,
+  ) =>
+    env.api.createResourceSlice({
+      metadata: { name },
+      spec: {
+        driver,
+        nodeName,
+        pool: { name: "node1" },
+        devices: devices.map(([device, attributes]) => ({ name: device, attributes })),
+      },
+    });
+  sliceOf("node1-sriov", "sriov.example.com", "node1", [
+    ["vf-2", attrs("0000:07:00.2")],
+    ["vf-3", attrs("0000:07:00.3")],
+  ]);
+  // The same pool and device name on another node: excluded by the node field selector.
+  sliceOf("node2-sriov", "sriov.example.com", "node2", [["vf-3", attrs("wrong-node")]]);
+  sliceOf("node1-gpu", "gpu.example.com", "node1", [["gpu-0", { model: { string: "x" } }]]);
+  const rec = env.recorderNad("default", "nic-d0");
+  const nad = env.api.getNad("default", "nic-d0")!;
+  env.api.createNad("default", "nic-d", {
+    config: (nad["spec"] as { config: string }).config,
+    annotations: { "k8s.v1.cni.cncf.io/resourceName": RESOURCE },
+  });
+  env.api.clearLog();
+  const call = { pod, containerId: "ctr-dra", env: { MULTUS_KUBELET_ROOT_DIR: kubeletDir } };
+  const add = await env.cni({ command: "ADD", ...call });
+  assertEquals(add.code, 0, add.stdout + add.stderr);
+  assertEquals(JSON.parse((await recorded(rec))[0]!.stdin).deviceID, "0000:07:00.3");
+  const dra = env.api.requests().filter((r) => r.resource.startsWith("resource"));
+  assertEquals(
+    dra.map((r) => `${r.verb} ${r.resource}`),
+    ["get resourceclaims", "list resourceslices", "list resourceslices"],
+    "one claim read, one slice list per driver",
+  );
+  assertEquals((await env.cni({ command: "DEL", ...call })).code, 0);
+});

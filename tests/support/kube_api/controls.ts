@@ -7,7 +7,16 @@
  */
 
 import { type KubeObject, type Pod, prepareCreate } from "./objects.ts";
-import { CORE_EVENTS, CSRS, EVENTS_V1, NADS, PODS, type ResourceType } from "./resources.ts";
+import {
+  CORE_EVENTS,
+  CSRS,
+  EVENTS_V1,
+  NADS,
+  PODS,
+  RESOURCE_CLAIMS,
+  RESOURCE_SLICES,
+  type ResourceType,
+} from "./resources.ts";
 import { KubeStatusError, notFound } from "./status.ts";
 import type { ObjectStore } from "./store.ts";
 
@@ -55,6 +64,10 @@ export interface StoreControls {
   deleteNad(namespace: string, name: string): KubeObject | undefined;
   /** Stored events from both event APIs, oldest first. */
   events(filter?: EventFilter): KubeObject[];
+  /** Stores a DRA ResourceClaim (with its `status.allocation`). */
+  createResourceClaim(namespace: string, claim: KubeObject): KubeObject;
+  /** Stores a DRA ResourceSlice. */
+  createResourceSlice(slice: KubeObject): KubeObject;
   /** Stored CertificateSigningRequests, oldest first. */
   csrs(): KubeObject[];
   /**
@@ -119,6 +132,10 @@ export function createStoreControls(store: ObjectStore): StoreControls {
           Number(a.metadata.resourceVersion ?? 0) - Number(b.metadata.resourceVersion ?? 0)
         );
     },
+    createResourceClaim: (namespace, claim) =>
+      store.create(RESOURCE_CLAIMS, prepareCreate(RESOURCE_CLAIMS, claim, { namespace })),
+    createResourceSlice: (slice) =>
+      store.create(RESOURCE_SLICES, prepareCreate(RESOURCE_SLICES, slice, { namespace: "" })),
     csrs: () =>
       store.list(CSRS).sort((a, b) =>
         Number(a.metadata.resourceVersion ?? 0) - Number(b.metadata.resourceVersion ?? 0)

@@ -137,6 +137,35 @@ export const CSRS: ResourceType = {
   clusterScoped: true,
 };
 
+/** resource.k8s.io/v1 resourceclaims (DRA; namespaced). */
+export const RESOURCE_CLAIMS: ResourceType = {
+  group: "resource.k8s.io",
+  version: "v1",
+  resource: "resourceclaims",
+  kind: "ResourceClaim",
+  listKind: "ResourceClaimList",
+  fieldLabels: [],
+  typedListItems: false,
+  statusSubresource: true,
+  strategicMerge: true,
+  deleteReturnsObject: false,
+};
+
+/** resource.k8s.io/v1 resourceslices (DRA; cluster-scoped). */
+export const RESOURCE_SLICES: ResourceType = {
+  group: "resource.k8s.io",
+  version: "v1",
+  resource: "resourceslices",
+  kind: "ResourceSlice",
+  listKind: "ResourceSliceList",
+  fieldLabels: ["spec.nodeName", "spec.driver"],
+  typedListItems: false,
+  statusSubresource: false,
+  strategicMerge: true,
+  deleteReturnsObject: false,
+  clusterScoped: true,
+};
+
 /** Every served resource. */
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   PODS,
@@ -144,6 +173,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   CORE_EVENTS,
   EVENTS_V1,
   CSRS,
+  RESOURCE_CLAIMS,
+  RESOURCE_SLICES,
 ];
 
 /** The served resource at `group`/`version`/`resource`, if any. */
