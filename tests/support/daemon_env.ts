@@ -179,6 +179,19 @@ export async function daemonEnv(opts: DaemonOptions = {}): Promise<DaemonEnv> {
       await proc.stop("SIGKILL");
       throw new Error(`multus-daemon did not become ready:\n${log}`);
     }
+    // The daemon installs its config after it is ready (it probes its own /readyz first, as
+    // Multus): in auto mode, wait for the file too, so tests can read it at once.
+    const conf: Record<string, unknown> = daemonConfig(o.config ?? {});
+    if (
+      o.waitReady !== false && conf["multusConfigFile"] === "auto" &&
+      !conf["readinessindicatorfile"]
+    ) {
+      const generated = `${conf["cniConfigDir"]}/00-multus.conf`;
+      for (let i = 0; i < 200 && !done; i++) {
+        if (await Deno.stat(generated).then(() => true, () => false)) break;
+        await sleep(50);
+      }
+    }
     return proc;
   }
 
