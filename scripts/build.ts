@@ -133,7 +133,9 @@ async function copyTree(from: string, to: string, skip: (name: string) => boolea
 export const LAZY_MODULES = [
   "src/engine/mod.ts",
   "src/kube/exotic.ts",
+  "src/multus/dra.ts",
   "src/multus/main.ts",
+  "src/multus/pod_resources.ts",
   "src/kube/yaml.ts",
   "src/platform/grpc_unix.ts",
   "src/platform/http_node.ts",

@@ -4,8 +4,8 @@
  * `<kubelet dir>/pod-resources/kubelet.sock` (10 s, 16 MiB), matched by pod name and
  * namespace over all containers; when that socket does not exist, the device manager's
  * checkpoint file `<kubelet dir>/device-plugins/kubelet_internal_checkpoint`, matched by
- * pod UID. Device IDs are sorted per resource, as Multus sorts them; each NAD naming the
- * resource takes the next one. The kubelet dir is `/var/lib/kubelet`, or
+ * pod UID. IDs come in the kubelet's order; `resolve.ts` sorts them (with DRA's) and each
+ * NAD naming the resource takes the next one. The kubelet dir is `/var/lib/kubelet`, or
  * `MULTUS_KUBELET_ROOT_DIR` (ours) for a kubelet started with another `--root-dir`.
  *
  * @module
@@ -13,7 +13,7 @@
 import type { Fs } from "../platform/fs.ts";
 import { importLazily } from "../platform/lazy_import.ts";
 
-/** Resource name -> the pod's device IDs, sorted. */
+/** Resource name -> the pod's device IDs. */
 export type DeviceMap = Map<string, string[]>;
 
 /** The kubelet's root dir unless overridden. */
@@ -90,7 +90,6 @@ export function devicesFromPodResources(
       }
     }
   }
-  for (const ids of out.values()) ids.sort();
   return out;
 }
 
@@ -117,7 +116,6 @@ export function devicesFromCheckpoint(json: string, podUid: string): DeviceMap {
     const resource = e["ResourceName"];
     out.set(resource, [...(out.get(resource) ?? []), ...ids.map(String)]);
   }
-  for (const ids of out.values()) ids.sort();
   return out;
 }
 

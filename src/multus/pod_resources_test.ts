@@ -29,13 +29,13 @@ const PODS: PodDevices[] = [
   },
 ];
 
-Deno.test("devicesFromPodResources() collects the pod's devices over its containers, sorted", () => {
+Deno.test("devicesFromPodResources() collects the pod's devices over its containers, in the kubelet's order", () => {
   const map = devicesFromPodResources(encodeListResponse(PODS), {
     namespace: "default",
     name: "web",
   });
   assertEquals([...map], [
-    ["example.com/nic", ["0000:03:00.1", "0000:03:00.2"]],
+    ["example.com/nic", ["0000:03:00.2", "0000:03:00.1"]],
     ["example.com/gpu", ["gpu0"]],
   ]);
   assertEquals(
@@ -60,7 +60,7 @@ Deno.test("devicesFromCheckpoint() reads both DeviceIDs layouts and matches the 
     },
     Checksum: 1,
   });
-  assertEquals([...devicesFromCheckpoint(json, "u1")], [["r/nic", ["d0", "d1", "d2"]]]);
+  assertEquals([...devicesFromCheckpoint(json, "u1")], [["r/nic", ["d1", "d2", "d0"]]]);
 });
 
 Deno.test("podDeviceMap() asks the pod-resources socket, else the checkpoint, and names what is missing", async () => {
@@ -85,7 +85,7 @@ Deno.test("podDeviceMap() asks the pod-resources socket, else the checkpoint, an
     await Deno.mkdir(`${root}/pod-resources`);
     await using kubelet = await fakeKubeletPodResources(`${root}/pod-resources/kubelet.sock`, PODS);
     const map = await podDeviceMap(pod, { fs: denoFs, env });
-    assertEquals(map.get("example.com/nic"), ["0000:03:00.1", "0000:03:00.2"], "the socket wins");
+    assertEquals(map.get("example.com/nic"), ["0000:03:00.2", "0000:03:00.1"], "the socket wins");
     assertEquals(kubelet.calls, ["/v1.PodResourcesLister/List"]);
     kubelet.fail(7, "permission denied");
     await assertRejects(

@@ -23,8 +23,8 @@ import {
 import { isNotFound, isRetriable } from "../kube/mod.ts";
 import type { KubeAccess, MultusDeps, Nad, Pod } from "./deps.ts";
 import { messageOf } from "./errors.ts";
-import { type DeviceMap, podDeviceMap } from "./pod_resources.ts";
-import { addDraDevices, hasDraClaims } from "./dra.ts";
+import type { DeviceMap } from "./pod_resources.ts";
+import { importLazily } from "../platform/lazy_import.ts";
 
 /** What resolution needs. */
 export interface ResolveContext {
@@ -145,6 +145,13 @@ export function deviceTaker(
   let map: Promise<DeviceMap> | undefined;
   const next = new Map<string, number>();
   const load = async (): Promise<DeviceMap> => {
+    // Loaded only for a pod whose NADs name a resource: every other exec skips them.
+    const [{ podDeviceMap }, { addDraDevices, hasDraClaims }] = await Promise.all([
+      importLazily<typeof import("./pod_resources.ts")>(
+        new URL("./pod_resources.ts", import.meta.url),
+      ),
+      importLazily<typeof import("./dra.ts")>(new URL("./dra.ts", import.meta.url)),
+    ]);
     let m: DeviceMap;
     try {
       m = await podDeviceMap({
@@ -162,7 +169,7 @@ export function deviceTaker(
         throw new DeviceLookupError("DRA client", err);
       }
     }
-    for (const ids of m.values()) ids.sort();
+    for (const ids of m.values()) ids.sort(); // both sources, as Multus sorts them
     return m;
   };
   return async (resourceName) => {
