@@ -214,17 +214,21 @@ async function* watchStream<T extends KubeObject>(
  * client.close();
  * ```
  */
-export function createKubeClient(config: KubeConnectionConfig, deps: KubeClientDeps): KubeClient {
-  const credentials = deps.credentials ?? createCredentialSource(config, deps);
-  const rest = new RestEngine({
+/** The REST engine every client of `config` uses (credentials, TLS, timeouts, counting). */
+export function createRestEngine(config: KubeConnectionConfig, deps: KubeClientDeps): RestEngine {
+  return new RestEngine({
     server: config.server,
     tls: config.tls,
-    credentials,
+    credentials: deps.credentials ?? createCredentialSource(config, deps),
     userAgent: `multus-deno/${BUILD_INFO.version}`,
     timeoutMs: deps.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     ...(deps.transportFactory ? { transportFactory: deps.transportFactory } : {}),
     ...(deps.onRequest ? { onRequest: deps.onRequest } : {}),
   });
+}
+
+export function createKubeClient(config: KubeConnectionConfig, deps: KubeClientDeps): KubeClient {
+  const rest = createRestEngine(config, deps);
   return {
     description: `${config.server} (${config.origin})`,
     getPod: (namespace, name, opts) =>

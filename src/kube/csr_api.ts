@@ -5,10 +5,7 @@
  *
  * @module
  */
-import { BUILD_INFO } from "../_build_info.ts";
-import { type KubeRequestInfo, RestEngine } from "./_rest.ts";
-import { DEFAULT_TIMEOUT_MS, type KubeClientDeps } from "./client.ts";
-import { createCredentialSource } from "./credentials.ts";
+import { createRestEngine, type KubeClientDeps } from "./client.ts";
 import type { KubeConnectionConfig } from "./kubeconfig.ts";
 
 /** The parts of a CertificateSigningRequest the daemon reads. */
@@ -34,19 +31,8 @@ export interface CsrApi {
 const CSR_PATH = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
 
 /** The CSR calls over `config` (its own credentials). */
-export function createCsrApi(
-  config: KubeConnectionConfig,
-  deps: KubeClientDeps & { onRequest?: (info: KubeRequestInfo) => void },
-): CsrApi {
-  const rest = new RestEngine({
-    server: config.server,
-    tls: config.tls,
-    credentials: deps.credentials ?? createCredentialSource(config, deps),
-    userAgent: `multus-deno/${BUILD_INFO.version}`,
-    timeoutMs: deps.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    ...(deps.transportFactory ? { transportFactory: deps.transportFactory } : {}),
-    ...(deps.onRequest ? { onRequest: deps.onRequest } : {}),
-  });
+export function createCsrApi(config: KubeConnectionConfig, deps: KubeClientDeps): CsrApi {
+  const rest = createRestEngine(config, deps);
   return {
     create: (body) =>
       rest.json<CertificateSigningRequest>({ method: "POST", path: CSR_PATH, body }),
