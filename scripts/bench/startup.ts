@@ -7,7 +7,16 @@
  *
  * @module
  */
-import { fmt, interleave, summarize, type Summary, table, timeCommand } from "./stats.ts";
+import {
+  fmt,
+  interleave,
+  summarize,
+  type Summary,
+  SUMMARY_HEADER,
+  summaryRow,
+  table,
+  timeCommand,
+} from "./stats.ts";
 
 /** What this suite reports. */
 export interface StartupReport {
@@ -89,10 +98,8 @@ export async function benchStartup(opts: { root: string; rounds: number }): Prom
     };
     console.log("\nStart-up: one CNI ADD exec, interleaved rounds (ms)\n");
     console.log(table(
-      ["variant", "n", "median", "p95", "mean", "min"],
-      Object.entries(s).map((
-        [k, v],
-      ) => [k, String(v.n), fmt(v.median), fmt(v.p95), fmt(v.mean), fmt(v.min)]),
+      ["variant", ...SUMMARY_HEADER.slice(1)],
+      Object.entries(s).map(([k, v]) => summaryRow(k, v)),
     ));
     console.log(
       `\npassthru - empty: ${fmt(p - e)} ms (goal <= 5: ${report.met ? "met" : "NOT met"}); ` +

@@ -111,6 +111,14 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
+/** The columns every timing table prints. */
+export const SUMMARY_HEADER = ["", "n", "median", "p95", "mean", "min"];
+
+/** One timing-table row: `name` and `s`'s n, median, p95, mean and min. */
+export function summaryRow(name: string, s: Summary): string[] {
+  return [name, String(s.n), fmt(s.median), fmt(s.p95), fmt(s.mean), fmt(s.min)];
+}
+
 /** `x` with `d` decimals. */
 export function fmt(x: number, d = 2): string {
   return Number.isFinite(x) ? x.toFixed(d) : "-";

@@ -19,6 +19,8 @@ import {
   pairedOverhead,
   summarize,
   type Summary,
+  SUMMARY_HEADER,
+  summaryRow,
   table,
   timeCommand,
 } from "./stats.ts";
@@ -179,13 +181,9 @@ export async function benchThick(opts: { root: string; rounds: number }): Promis
     shim: summarize(start.shim!),
     empty: summarize(start.empty!),
   };
+  const add = pairedOverhead(samples.add, samples.addFloor);
   const report: ThickReport = {
-    add: {
-      shim: s.add,
-      floor: s.addFloor,
-      overheadMedianMs: pairedOverhead(samples.add, samples.addFloor).median,
-      overheadP95Ms: pairedOverhead(samples.add, samples.addFloor).p95,
-    },
+    add: { shim: s.add, floor: s.addFloor, overheadMedianMs: add.median, overheadP95Ms: add.p95 },
     del: {
       shim: s.del,
       floor: s.delFloor,
@@ -195,24 +193,20 @@ export async function benchThick(opts: { root: string; rounds: number }): Promis
     apiRequestsOnAddCriticalPath: requests,
     rssMiB: { idle, loaded, burstPeak: peak, burstFailures: failures, burstMs },
     goals: {
-      add: pairedOverhead(samples.add, samples.addFloor).median <= 20,
+      add: add.median <= 20,
       memory: peak < 100 && failures === 0,
     },
   };
-  const row = (
-    name: string,
-    v: Summary,
-  ) => [name, String(v.n), fmt(v.median), fmt(v.p95), fmt(v.mean), fmt(v.min)];
   console.log(
     "\nThick mode: pod with cluster network + 3 NADs through multus-shim + multus-daemon (ms)\n",
   );
-  console.log(table(["", "n", "median", "p95", "mean", "min"], [
-    row("ADD shim + daemon", s.add),
-    row("ADD floor (4 delegates)", s.addFloor),
-    row("DEL shim + daemon", s.del),
-    row("DEL floor (4 delegates)", s.delFloor),
-    row("shim start to exit", s.shim),
-    row("deno run empty.ts", s.empty),
+  console.log(table(SUMMARY_HEADER, [
+    summaryRow("ADD shim + daemon", s.add),
+    summaryRow("ADD floor (4 delegates)", s.addFloor),
+    summaryRow("DEL shim + daemon", s.del),
+    summaryRow("DEL floor (4 delegates)", s.delFloor),
+    summaryRow("shim start to exit", s.shim),
+    summaryRow("deno run empty.ts", s.empty),
   ]));
   console.log(
     `\nADD overhead over the floor (per-round differences): median ${

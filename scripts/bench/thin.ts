@@ -12,7 +12,15 @@
 import { multusEnv, TEST_TOKEN } from "../../tests/support/multus_env.ts";
 import { generateThinKubeconfig } from "../../src/engine/daemon.ts";
 import { benchPod, floor, setUpNetworks } from "./pod_networks.ts";
-import { fmt, pairedOverhead, summarize, type Summary, table } from "./stats.ts";
+import {
+  fmt,
+  pairedOverhead,
+  summarize,
+  type Summary,
+  SUMMARY_HEADER,
+  summaryRow,
+  table,
+} from "./stats.ts";
 
 /** What this suite reports. */
 export interface ThinReport {
@@ -107,17 +115,19 @@ export async function benchThin(opts: { root: string; rounds: number }): Promise
     delMultus: summarize(samples.delMultus),
     delFloor: summarize(samples.delFloor),
   };
+  const add = pairedOverhead(samples.addMultus, samples.addFloor);
+  const addJson = pairedOverhead(samples.addJson, samples.addFloor);
   const report: ThinReport = {
     add: {
       multus: s.addMultus,
       floor: s.addFloor,
-      overheadMedianMs: pairedOverhead(samples.addMultus, samples.addFloor).median,
-      overheadP95Ms: pairedOverhead(samples.addMultus, samples.addFloor).p95,
+      overheadMedianMs: add.median,
+      overheadP95Ms: add.p95,
     },
     addJsonKubeconfig: {
       multus: s.addJson,
-      overheadMedianMs: pairedOverhead(samples.addJson, samples.addFloor).median,
-      overheadP95Ms: pairedOverhead(samples.addJson, samples.addFloor).p95,
+      overheadMedianMs: addJson.median,
+      overheadP95Ms: addJson.p95,
     },
     del: {
       multus: s.delMultus,
@@ -126,50 +136,15 @@ export async function benchThin(opts: { root: string; rounds: number }): Promise
     },
     apiRequestsPerAdd: requests,
     goal: "thin ADD median <= floor median + 25 ms",
-    met: pairedOverhead(samples.addMultus, samples.addFloor).median <= 25,
+    met: add.median <= 25,
   };
   console.log("\nThin plugin: pod with cluster network + 3 NADs (ms, interleaved rounds)\n");
-  console.log(table(["", "n", "median", "p95", "mean", "min"], [
-    [
-      "ADD dist/bin/multus",
-      String(s.addMultus.n),
-      fmt(s.addMultus.median),
-      fmt(s.addMultus.p95),
-      fmt(s.addMultus.mean),
-      fmt(s.addMultus.min),
-    ],
-    [
-      "ADD, JSON kubeconfig",
-      String(s.addJson.n),
-      fmt(s.addJson.median),
-      fmt(s.addJson.p95),
-      fmt(s.addJson.mean),
-      fmt(s.addJson.min),
-    ],
-    [
-      "ADD floor (4 delegates)",
-      String(s.addFloor.n),
-      fmt(s.addFloor.median),
-      fmt(s.addFloor.p95),
-      fmt(s.addFloor.mean),
-      fmt(s.addFloor.min),
-    ],
-    [
-      "DEL dist/bin/multus",
-      String(s.delMultus.n),
-      fmt(s.delMultus.median),
-      fmt(s.delMultus.p95),
-      fmt(s.delMultus.mean),
-      fmt(s.delMultus.min),
-    ],
-    [
-      "DEL floor (4 delegates)",
-      String(s.delFloor.n),
-      fmt(s.delFloor.median),
-      fmt(s.delFloor.p95),
-      fmt(s.delFloor.mean),
-      fmt(s.delFloor.min),
-    ],
+  console.log(table(SUMMARY_HEADER, [
+    summaryRow("ADD dist/bin/multus", s.addMultus),
+    summaryRow("ADD, JSON kubeconfig", s.addJson),
+    summaryRow("ADD floor (4 delegates)", s.addFloor),
+    summaryRow("DEL dist/bin/multus", s.delMultus),
+    summaryRow("DEL floor (4 delegates)", s.delFloor),
   ]));
   console.log(
     `\nADD overhead over the floor (per-round differences): median ${
