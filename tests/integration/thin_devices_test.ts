@@ -13,6 +13,7 @@ import { requireRoot } from "../support/netns.ts";
 
 const RESOURCE = "example.com/sriov_nic";
 const DP_DIR = "/var/run/k8s.cni.cncf.io/devinfo/dp";
+const WANTS_RESOURCE = { "k8s.v1.cni.cncf.io/resourceName": RESOURCE };
 
 Deno.test("multus ADD gives each resourceName NAD the next of the pod's devices, with its device-info", async () => {
   requireRoot();
@@ -30,23 +31,14 @@ Deno.test("multus ADD gives each resourceName NAD the next of the pod's devices,
       }],
     },
   ]);
-  const annotations = { "k8s.v1.cni.cncf.io/resourceName": RESOURCE };
   // Results with a pod interface, so that network-status has an entry per NAD.
   const result = (i: number) => ({
     cniVersion: "1.0.0",
     interfaces: [{ name: `net${i}`, mac: `02:00:00:00:00:0${i}`, sandbox: env.netns.path }],
     ips: [{ address: `10.9.0.${i}/24`, interface: 0 }],
   });
-  const recA = env.recorderNad("default", "nic-a", { result: result(1) });
-  const recB = env.recorderNad("default", "nic-b", { result: result(2) });
-  for (const name of ["nic-a", "nic-b"]) {
-    const nad = env.api.getNad("default", name)!;
-    env.api.deleteNad("default", name);
-    env.api.createNad("default", name, {
-      config: (nad["spec"] as { config: string }).config,
-      annotations,
-    });
-  }
+  const recA = env.recorderNad("default", "nic-a", { result: result(1) }, WANTS_RESOURCE);
+  const recB = env.recorderNad("default", "nic-b", { result: result(2) }, WANTS_RESOURCE);
   // The device plugin's info file for the first device.
   const dpFile = `${DP_DIR}/example.com-sriov_nic-0000:03:00.1-device.json`;
   const devInfo = { type: "pci", version: "1.1.0", pci: { "pci-address": "0000:03:00.1" } };
@@ -86,12 +78,7 @@ Deno.test("multus ADD reads the kubelet checkpoint without the socket, and fails
   await using env = await multusEnv();
   const kubeletDir = `${env.root}/kubelet`;
   const pod = env.pod("ckpt", { "k8s.v1.cni.cncf.io/networks": "nic-c" });
-  const rec = env.recorderNad("default", "nic-c0");
-  const nad = env.api.getNad("default", "nic-c0")!;
-  env.api.createNad("default", "nic-c", {
-    config: (nad["spec"] as { config: string }).config,
-    annotations: { "k8s.v1.cni.cncf.io/resourceName": RESOURCE },
-  });
+  const rec = env.recorderNad("default", "nic-c", {}, WANTS_RESOURCE);
   const call = { pod, containerId: "ctr-ckpt", env: { MULTUS_KUBELET_ROOT_DIR: kubeletDir } };
   const none = await env.cni({ command: "ADD", ...call });
   assertEquals(none.code, 1);
@@ -144,12 +131,7 @@ Deno.test("multus-daemon (thick) hands out the pod's devices the same way, from 
       }],
     }],
   );
-  const rec = env.recorderNad("default", "nic-t0");
-  const nad = env.api.getNad("default", "nic-t0")!;
-  env.api.createNad("default", "nic-t", {
-    config: (nad["spec"] as { config: string }).config,
-    annotations: { "k8s.v1.cni.cncf.io/resourceName": RESOURCE },
-  });
+  const rec = env.recorderNad("default", "nic-t", {}, WANTS_RESOURCE);
   await new Promise((r) => setTimeout(r, 300)); // the informers see the pod and the NAD
   const add = await env.shim({ command: "ADD", pod, containerId: "ctr-thick-sriov" });
   assertEquals(add.code, 0, add.stdout + add.stderr + env.daemon.log());
@@ -213,12 +195,7 @@ Deno.test("multus ADD takes DRA-allocated devices from the pod's ResourceClaim a
   // The same pool and device name on another node: excluded by the node field selector.
   sliceOf("node2-sriov", "sriov.example.com", "node2", [["vf-3", attrs("wrong-node")]]);
   sliceOf("node1-gpu", "gpu.example.com", "node1", [["gpu-0", { model: { string: "x" } }]]);
-  const rec = env.recorderNad("default", "nic-d0");
-  const nad = env.api.getNad("default", "nic-d0")!;
-  env.api.createNad("default", "nic-d", {
-    config: (nad["spec"] as { config: string }).config,
-    annotations: { "k8s.v1.cni.cncf.io/resourceName": RESOURCE },
-  });
+  const rec = env.recorderNad("default", "nic-d", {}, WANTS_RESOURCE);
   env.api.clearLog();
   const call = { pod, containerId: "ctr-dra", env: { MULTUS_KUBELET_ROOT_DIR: kubeletDir } };
   const add = await env.cni({ command: "ADD", ...call });

@@ -87,7 +87,12 @@ export interface MultusEnv extends AsyncDisposable {
    * A NAD running the recording test plugin (`cnitest-record`, cniVersion 1.0.0); returns
    * the file it records every call in (read it with `recorded()`).
    */
-  recorderNad(namespace: string, name: string, extra?: Record<string, unknown>): string;
+  recorderNad(
+    namespace: string,
+    name: string,
+    extra?: Record<string, unknown>,
+    annotations?: Record<string, string>,
+  ): string;
   /** A fresh host bridge name, deleted on dispose. */
   bridgeName(): string;
   /** The pod's network-status annotation, parsed; undefined when not written. */
@@ -214,10 +219,11 @@ export async function multusEnv(): Promise<MultusEnv> {
         });
         return parent;
       },
-      recorderNad(namespace, name, extra = {}) {
+      recorderNad(namespace, name, extra = {}, annotations) {
         const recordFile = `${root}/record-${namespace}-${name}.jsonl`;
         theApi.createNad(namespace, name, {
           config: { cniVersion: "1.0.0", type: "cnitest-record", recordFile, ...extra },
+          ...(annotations ? { annotations } : {}),
         });
         return recordFile;
       },
