@@ -56,7 +56,8 @@ export class InstallError extends Error {
 /** Temp files of an interrupted install older than this are removed on the next run. */
 const STALE_TEMP_MS = 10 * 60 * 1000;
 
-function describeError(err: unknown): string {
+/** An error's message (or the thrown value as text), for install messages. */
+export function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -15,7 +15,7 @@ import {
   type ThinConfOptions,
 } from "../engine/daemon.ts";
 import { findPrimaryConfig } from "../multus/primary_config.ts";
-import { InstallError } from "./install.ts";
+import { describeError, InstallError } from "./install.ts";
 
 /** Where the kubeconfig goes inside `--cni-conf-dir` (as thin_entrypoint). */
 export const KUBECONFIG_SUBPATH = "multus.d/multus.kubeconfig";
@@ -58,7 +58,7 @@ export async function writeThinKubeconfig(
       text = await deps.fs.readText(`${saDir}/${name}`);
     } catch (err) {
       throw new InstallError(
-        `failed to create multus kubeconfig: cannot read ${saDir}/${name}: ${describe(err)}`,
+        `failed to create multus kubeconfig: cannot read ${saDir}/${name}: ${describeError(err)}`,
       );
     }
     if (text === null) {
@@ -84,7 +84,7 @@ export async function writeThinKubeconfig(
       ...(opts.skipTlsVerify ? { skipTlsVerify: true } : {}),
     }));
   } catch (err) {
-    throw new InstallError(`failed to create multus kubeconfig: ${describe(err)}`);
+    throw new InstallError(`failed to create multus kubeconfig: ${describeError(err)}`);
   }
   const path = `${opts.confDir}/${KUBECONFIG_SUBPATH}`;
   try {
@@ -92,7 +92,7 @@ export async function writeThinKubeconfig(
     await deps.fs.writeAtomic(path, text, { mode: 0o600 });
   } catch (err) {
     throw new InstallError(
-      `failed to create multus kubeconfig: cannot write ${path}: ${describe(err)}`,
+      `failed to create multus kubeconfig: cannot write ${path}: ${describeError(err)}`,
     );
   }
   return path;
@@ -144,14 +144,14 @@ export async function writeThinConf(
   try {
     generated = generateThinConf({ path: primary, text }, opts.options);
   } catch (err) {
-    throw new InstallError(`failed to create multus config: ${describe(err)}`);
+    throw new InstallError(`failed to create multus config: ${describeError(err)}`);
   }
   const path = `${opts.confDir}/${generated.fileName}`;
   try {
     await deps.fs.writeAtomic(path, generated.text, { mode: 0o644 });
   } catch (err) {
     throw new InstallError(
-      `failed to create multus config: cannot write ${path}: ${describe(err)}`,
+      `failed to create multus config: cannot write ${path}: ${describeError(err)}`,
     );
   }
   const other = generated.fileName === "00-multus.conf" ? "00-multus.conflist" : "00-multus.conf";
@@ -160,8 +160,4 @@ export async function writeThinConf(
   }
   deps.out(`multus config ${path} generated from ${primary}`);
   return path;
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
