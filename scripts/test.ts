@@ -4,7 +4,7 @@
  *
  * 1. builds `dist/` (scripts/build.ts);
  * 2. static checks: deno fmt, lint, type check, the layer boundaries, cargo fmt and
- *    clippy (where the toolchain has them);
+ *    clippy (of the toolchain bootstrap chose; a missing tool fails its check);
  * 3. the engine's case files natively (`cargo test` with the wasm toolchain's rustc);
  * 4. every Deno test (unit, the same case files through engine.wasm, integration tests
  *    with real plugins in network namespaces, the API double and the dist/ binaries)
@@ -51,22 +51,19 @@ async function run(
   return { ok: res.success, out };
 }
 
-async function check(name: string, cmd: string, args: string[], cwd?: string): Promise<void> {
-  const { ok, out } = await run(cmd, args, { capture: true, ...(cwd ? { cwd } : {}) });
+async function check(
+  name: string,
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<void> {
+  const { ok, out } = await run(cmd, args, { capture: true, ...opts }).catch((err) => ({
+    ok: false,
+    out: `cannot run ${cmd}: ${err} (scripts/bootstrap.sh installs it)`,
+  }));
   outcomes.push({ name: `check: ${name}`, ok, ...(ok ? {} : { detail: out.slice(-4000) }) });
   console.log(`${ok ? "ok  " : "FAIL"} check: ${name}`);
   if (!ok) console.log(out.slice(-4000));
-}
-
-function which(cmd: string): string | null {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    try {
-      if (Deno.statSync(join(dir, cmd)).isFile) return join(dir, cmd);
-    } catch {
-      // not here
-    }
-  }
-  return null;
 }
 
 function toolchainEnv(): Record<string, string> {
@@ -83,23 +80,26 @@ async function staticChecks(deno: string): Promise<void> {
   await check("deno lint", deno, ["lint"]);
   await check("deno check", deno, ["check", "src", "tests", "scripts"]);
   await check("layer boundaries", deno, ["run", "--allow-read", "scripts/check_boundaries.ts"]);
+  // cargo fmt and clippy of the toolchain bootstrap chose (Debian's rustfmt and
+  // rust-clippy, or rustup's components): a missing one fails the check, never skips it.
+  const tc = toolchainEnv();
+  const binDir = tc.WASM_BIN_DIR ?? "/usr/bin";
+  const env = {
+    CARGO_HOME: join(root, ".tools/cargo-home"),
+    RUSTC: tc.WASM_RUSTC ?? "/usr/bin/rustc",
+    PATH: `${binDir}:/usr/bin:/bin`,
+  };
+  const cargo = tc.WASM_CARGO ?? "/usr/bin/cargo";
   const wasm = join(root, "wasm");
-  const cargoHome = join(root, ".tools/cargo-home");
-  if (which("cargo") && (await run("cargo", ["fmt", "--version"], { capture: true })).ok) {
-    await check("cargo fmt", "cargo", ["fmt", "--check"], wasm);
-  }
-  if (which("cargo") && (await run("cargo", ["clippy", "--version"], { capture: true })).ok) {
-    await check("cargo clippy", "env", [
-      `CARGO_HOME=${cargoHome}`,
-      "cargo",
-      "clippy",
-      "--offline",
-      "--all-targets",
-      "--",
-      "-D",
-      "warnings",
-    ], wasm);
-  }
+  await check("cargo fmt", cargo, ["fmt", "--check"], { cwd: wasm, env });
+  await check("cargo clippy", cargo, [
+    "clippy",
+    "--offline",
+    "--all-targets",
+    "--",
+    "-D",
+    "warnings",
+  ], { cwd: wasm, env });
 }
 
 async function cargoTests(): Promise<void> {
