@@ -4,30 +4,37 @@
  * info, and produces `dist/bin/multus` with `multus-shim`, `multus-daemon` and
  * `passthru` as hard links to it (the mode comes from the name it is run by).
  *
- * `dist/bin/multus` is the `deno compile`d single file (engine embedded) where
- * `deno compile` can get its runtime: `DENORT_BIN` is set, or dl.deno.land answers.
- * Otherwise it is a launcher: a shell script that runs a copy of the same entry point
- * (`dist/lib/src/main.ts`) with the same permission flags and a warmed module cache.
- * The build prints which one it produced; `dist/BUILD.json` records it.
+ * `dist/bin/multus` is one self-contained executable, whichever way it is made:
+ *
+ * - `compiled`: `deno compile` where its runtime is given (`DENORT_BIN=/path/denort`), as
+ *   the Dockerfile does;
+ * - `packed` (the default: no registry reachable here ships denort): a static stub
+ *   (scripts/pack/stub.c) with the pinned Deno, the program and the npm packages it loads
+ *   appended, unpacked on first use into a verified root-only directory named by the
+ *   payload's hash (scripts/pack/pack.ts says how);
+ * - `launcher` (`--launcher`, for the benchmark only): execs this clone's Deno by absolute
+ *   paths, so it runs only where the clone is.
+ *
+ * `--quiet` leaves out the closing line. `dist/BUILD.json` records what was built.
  *
  * @module
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { writeLauncher } from "./launcher/launcher.ts";
+import { type Packed, packExecutable } from "./pack/pack.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const dist = join(root, "dist");
 const tools = join(root, ".tools");
 
-/** Permission flags of every mode: compiled in, or passed by the launcher. */
-export const PERMISSION_FLAGS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-run",
-  "--allow-net",
-  "--allow-sys",
-];
+/**
+ * Permission flags of every mode: compiled in, or passed by the stub and the launcher. A
+ * root CNI plugin needs them all: Deno refuses even a stat of `/proc/<pid>/ns/net` (the
+ * netns path some runtimes pass) without full permissions.
+ */
+export const PERMISSION_FLAGS = ["--allow-all"];
 
 async function run(
   cmd: string,
@@ -43,7 +50,7 @@ async function run(
   }).output();
   const text = new TextDecoder().decode(out.stdout);
   if (!out.success) {
-    const err = new TextDecoder().decode(out.stderr);
+    const err = opts.quiet ? new TextDecoder().decode(out.stderr) : "";
     throw new Error(`Cannot build: "${cmd} ${args.join(" ")}" exited ${out.code}\n${text}${err}`);
   }
   return text;
@@ -101,20 +108,6 @@ async function writeBuildInfo(kind: string): Promise<Record<string, unknown>> {
   return info;
 }
 
-async function canCompile(): Promise<boolean> {
-  if (Deno.env.get("DENORT_BIN")) return true;
-  try {
-    const res = await fetch("https://dl.deno.land/", {
-      method: "HEAD",
-      signal: AbortSignal.timeout(3000),
-    });
-    await res.body?.cancel();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function copyTree(from: string, to: string, skip: (name: string) => boolean): Promise<void> {
   await Deno.mkdir(to, { recursive: true });
   for await (const e of Deno.readDir(from)) {
@@ -150,137 +143,220 @@ export const LAZY_MODULES = [
  */
 export const DAEMON_V8_FLAGS = "--v8-flags=--max-semi-space-size=1,--optimize-for-size";
 
-/** A C string literal for `-D` defines (the paths here contain no quotes). */
-function cString(s: string): string {
-  return JSON.stringify(s);
-}
-
-/**
- * Compiles scripts/launcher/launcher.c into `bin` with the paths built in, where a C
- * compiler exists; returns false (the shell launcher is used) where none does.
- */
-async function compileLauncher(
-  bin: string,
-  paths: { deno: string; lib: string; denoDir: string },
-): Promise<boolean> {
-  for (const cc of ["cc", "gcc", "clang"]) {
-    try {
-      await run(cc, [
-        "-O2",
-        "-o",
-        bin,
-        `-DDENO_BIN=${cString(paths.deno)}`,
-        `-DLIB_DIR=${cString(paths.lib)}`,
-        `-DDENO_DIR_PATH=${cString(paths.denoDir)}`,
-        `-DDAEMON_V8_FLAGS=${cString(DAEMON_V8_FLAGS)}`,
-        join(root, "scripts/launcher/launcher.c"),
-      ], { quiet: true, env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" } });
-      return true;
-    } catch {
-      // try the next compiler
-    }
-  }
-  return false;
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'"'"'`)}'`;
-}
-
-async function writeLauncher(bin: string): Promise<void> {
-  const lib = join(dist, "lib");
+/** Copies the program (no tests), the schemas it imports and deno.json into `lib`. */
+async function stageProgram(lib: string): Promise<void> {
   await copyTree(join(root, "src"), join(lib, "src"), (n) => n.endsWith("_test.ts"));
   // The daemon validates its config against the published schemas (imported as JSON).
   await copyTree(join(root, "deployments/schema"), join(lib, "deployments/schema"), () => false);
   await Deno.copyFile(join(root, "deno.json"), join(lib, "deno.json"));
-  const deno = Deno.execPath();
-  const denoDir = Deno.env.get("DENO_DIR") ?? join(tools, "deno_dir");
-  const main = join(lib, "src/main.ts");
-  const entry = (name: string) => shellQuote(join(lib, `src/entry/${name}.ts`));
-  const launcher = [
-    "#!/bin/sh",
-    "# multus-deno launcher written by `deno task build`: deno compile could not get its",
-    "# runtime (denort) here, so this runs the same program with the same permissions.",
-    "# A CNI plugin exec (no arguments) starts its mode's own entry, which loads only that",
-    "# mode's modules; everything else goes through main.ts.",
-    `src=${shellQuote(main)}`,
-    `v8=`,
-    `case "\${0##*/}:\${1:-}" in multus-daemon:*|*:daemon) v8=${DAEMON_V8_FLAGS}; : "\${MALLOC_ARENA_MAX:=2}"; export MALLOC_ARENA_MAX ;; esac`,
-    `if [ $# -eq 0 ]; then`,
-    `  case "\${0##*/}" in`,
-    `    passthru) src=${entry("passthru")} ;;`,
-    `    multus-shim) src=${entry("shim")} ;;`,
-    `    multus-daemon) ;;`,
-    `    *) src=${entry("thin")} ;;`,
-    `  esac`,
-    `fi`,
-    `MULTUS_ARGV0="$0" MULTUS_LAUNCHER=1 DENO_DIR=${shellQuote(denoDir)} DENO_NO_UPDATE_CHECK=1 \\`,
-    `  exec ${shellQuote(deno)} run --quiet --no-prompt --cached-only --no-lock \\`,
-    `  --config=${shellQuote(join(lib, "deno.json"))} ${PERMISSION_FLAGS.join(" ")} \\`,
-    `  $v8 "$src" "$@"`,
-    "",
-  ].join("\n");
-  if (!(await compileLauncher(bin, { deno, lib, denoDir }))) {
-    await Deno.writeTextFile(bin, launcher, { mode: 0o755 });
-  }
-  // Fill the module cache (npm packages included) so no exec ever touches the network.
-  const entries = ["thin", "shim", "passthru"].map((n) => join(lib, `src/entry/${n}.ts`));
-  await run(deno, [
+}
+
+/** Every module a run can start from: main.ts, the per-mode entries, the lazy modules. */
+function entryModules(lib: string): string[] {
+  return [
+    join(lib, "src/main.ts"),
+    ...["thin", "shim", "passthru"].map((n) => join(lib, `src/entry/${n}.ts`)),
+    ...LAZY_MODULES.map((m) => join(lib, m)),
+  ];
+}
+
+/** Fills `denoDir` with every module `lib` can load (npm packages included). */
+async function cacheModules(lib: string, denoDir: string): Promise<void> {
+  await run(Deno.execPath(), [
     "cache",
     "--quiet",
     "--no-lock",
     `--config=${join(lib, "deno.json")}`,
-    main,
-    ...entries,
-    ...LAZY_MODULES.map((m) => join(lib, m)),
-  ], {
-    env: { DENO_DIR: denoDir },
-  });
+    ...entryModules(lib),
+  ], { env: { DENO_DIR: denoDir } });
 }
 
-/** Runs the whole build; returns what was produced. */
-export async function build(): Promise<{ kind: string; bin: string }> {
+/**
+ * Checks that `denoDir` alone serves every npm package of `lib`'s import map with no
+ * network (`--cached-only`, as every run of the packed executable is).
+ */
+async function checkOffline(lib: string, denoDir: string): Promise<void> {
+  const config = JSON.parse(await Deno.readTextFile(join(lib, "deno.json")));
+  const names = Object.keys(config.imports ?? {});
+  const probe = join(lib, "..", "offline_check.mjs");
+  await Deno.writeTextFile(
+    probe,
+    names.map((n) => `await import(${JSON.stringify(n)});\n`).join(""),
+  );
+  await run(Deno.execPath(), [
+    "run",
+    "--quiet",
+    "--no-lock",
+    "--cached-only",
+    "--allow-all",
+    `--config=${join(lib, "deno.json")}`,
+    probe,
+  ], { env: { DENO_DIR: denoDir }, quiet: true });
+  await Deno.remove(probe);
+}
+
+/** Files of the npm cache a run never reads: type declarations, source maps, docs. */
+function unusedAtRunTime(name: string): boolean {
+  return /\.d\.[cm]?ts$|\.map$|\.md$|\.markdown$/i.test(name);
+}
+
+/** Compiles the stub (scripts/pack/stub.c) statically with libzstd. */
+async function compileStub(out: string): Promise<void> {
+  await run("cc", [
+    "-O2",
+    "-s",
+    "-static",
+    "-Wall",
+    "-Wno-format-truncation",
+    "-o",
+    out,
+    `-DDAEMON_V8_FLAGS=${JSON.stringify(DAEMON_V8_FLAGS)}`,
+    join(root, "scripts/pack/stub.c"),
+    "-l:libzstd.a",
+  ], { quiet: true, env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" } });
+}
+
+/**
+ * The packed build: stages the pinned Deno, the program and the npm packages it loads,
+ * checks that the staged module cache serves every entry offline, and packs them behind
+ * the stub into `bin` (scripts/pack/pack.ts).
+ */
+async function writePacked(bin: string): Promise<Packed & { lib: string[] }> {
+  const stage = join(dist, ".stage");
+  await Deno.remove(stage, { recursive: true }).catch(() => {});
+  const lib = join(stage, "lib");
+  await stageProgram(lib);
+  // Fill the clone's module cache (the npm registry is reachable at build time; a second
+  // build finds everything there), then copy only its npm packages into the stage.
+  const projectDenoDir = Deno.env.get("DENO_DIR") ?? join(tools, "deno_dir");
+  await cacheModules(lib, projectDenoDir);
+  const stagedDenoDir = join(stage, "deno_dir");
+  await copyTree(join(projectDenoDir, "npm"), join(stagedDenoDir, "npm"), unusedAtRunTime);
+  // The staged cache alone must serve every module, with no network.
+  await checkOffline(lib, stagedDenoDir);
+  for (const e of await Array.fromAsync(Deno.readDir(stagedDenoDir))) {
+    if (e.name !== "npm") await Deno.remove(join(stagedDenoDir, e.name), { recursive: true });
+  }
+  await Deno.copyFile(await Deno.realPath(Deno.execPath()), join(stage, "deno"));
+  await Deno.chmod(join(stage, "deno"), 0o755);
+  const stub = join(dist, ".stub");
+  await compileStub(stub);
+  const packed = await packExecutable({ stage, stub, out: bin });
+  const libFiles: string[] = [];
+  await listFiles(lib, "", libFiles);
+  await Deno.remove(stage, { recursive: true });
+  await Deno.remove(stub);
+  return { ...packed, lib: libFiles.sort() };
+}
+
+async function listFiles(dir: string, prefix: string, out: string[]): Promise<void> {
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isDirectory) await listFiles(join(dir, e.name), `${prefix}${e.name}/`, out);
+    else out.push(`${prefix}${e.name}`);
+  }
+}
+
+/**
+ * Writes a launcher build into `dir` (`dir/bin/multus`, `dir/lib/`) with this clone's
+ * Deno and module cache; returns the executable. The benchmark measures the packed
+ * executable against it. Only `multus` is written; callers add the other names.
+ */
+export async function writeLauncherBuild(dir: string): Promise<string> {
+  const lib = join(dir, "lib");
+  await stageProgram(lib);
+  const denoDir = Deno.env.get("DENO_DIR") ?? join(tools, "deno_dir");
+  const bin = join(dir, "bin/multus");
+  await Deno.mkdir(join(dir, "bin"), { recursive: true });
+  await writeLauncher({
+    bin,
+    lib,
+    deno: Deno.execPath(),
+    denoDir,
+    daemonV8Flags: DAEMON_V8_FLAGS,
+    source: join(root, "scripts/launcher/launcher.c"),
+  });
+  // Fill the module cache (npm packages included) so no exec ever touches the network.
+  await cacheModules(lib, denoDir);
+  return bin;
+}
+
+/** Which kind of `dist/bin/multus` to make. */
+export type BuildKind = "compiled" | "packed" | "launcher";
+
+/** What {@linkcode build} made (also written to `dist/BUILD.json`). */
+export interface BuildResult {
+  kind: BuildKind;
+  bin: string;
+  /** Bytes of `dist/bin/multus`. */
+  size: number;
+  /** Packed build: the payload's SHA-256, its file count and the program's files. */
+  hash?: string;
+  files?: number;
+  lib?: string[];
+}
+
+/**
+ * Runs the whole build; returns what was produced. `kind` defaults to `compiled` where
+ * `DENORT_BIN` names deno compile's runtime, else `packed`; `launcher` only when asked.
+ * `quiet` leaves out the closing line that says what was built.
+ */
+export async function build(
+  opts: { kind?: BuildKind; quiet?: boolean } = {},
+): Promise<BuildResult> {
   await buildEngine();
-  const compile = await canCompile();
-  await writeBuildInfo(compile ? "compiled" : "launcher");
+  const wanted: BuildKind = opts.kind ?? (Deno.env.get("DENORT_BIN") ? "compiled" : "packed");
+  await writeBuildInfo(wanted);
   await Deno.remove(dist, { recursive: true }).catch(() => {});
   const binDir = join(dist, "bin");
   await Deno.mkdir(binDir, { recursive: true });
   const bin = join(binDir, "multus");
-  let kind = "launcher";
-  if (compile) {
-    try {
-      await run(Deno.execPath(), [
-        "compile",
-        "--quiet",
-        "--no-check",
-        "--output",
-        bin,
-        ...PERMISSION_FLAGS,
-        // Applies to every mode of the single file; the daemon is the one it matters for.
-        DAEMON_V8_FLAGS,
-        ...LAZY_MODULES.flatMap((m) => ["--include", join(root, m)]),
-        join(root, "src/main.ts"),
-      ]);
-      kind = "compiled";
-    } catch (err) {
-      console.error(`build: deno compile failed, writing a launcher instead: ${err}`);
-      await writeBuildInfo("launcher");
-    }
+  let result: BuildResult;
+  if (wanted === "compiled") {
+    await run(Deno.execPath(), [
+      "compile",
+      "--quiet",
+      "--no-check",
+      "--output",
+      bin,
+      ...PERMISSION_FLAGS,
+      // Applies to every mode of the single file; the daemon is the one it matters for.
+      DAEMON_V8_FLAGS,
+      ...LAZY_MODULES.flatMap((m) => ["--include", join(root, m)]),
+      join(root, "src/main.ts"),
+    ]);
+    result = { kind: "compiled", bin, size: (await Deno.stat(bin)).size };
+  } else if (wanted === "packed") {
+    const packed = await writePacked(bin);
+    result = { kind: "packed", bin, ...packed };
+  } else {
+    await writeLauncherBuild(dist);
+    result = { kind: "launcher", bin, size: (await Deno.stat(bin)).size };
   }
-  if (kind === "launcher") await writeLauncher(bin);
   for (const name of ["multus-shim", "multus-daemon", "passthru"]) {
     await Deno.link(bin, join(binDir, name));
   }
-  await Deno.writeTextFile(join(dist, "BUILD.json"), JSON.stringify({ kind, bin }, null, 2) + "\n");
-  console.error(
-    kind === "compiled"
-      ? `build: dist/bin/multus is a deno compile'd single file (engine embedded)`
-      : `build: dist/bin/multus is a launcher (deno compile has no denort here: set DENORT_BIN to compile)`,
-  );
-  return { kind, bin };
+  await Deno.writeTextFile(join(dist, "BUILD.json"), JSON.stringify(result, null, 2) + "\n");
+  if (!opts.quiet) {
+    const mib = (result.size / 1048576).toFixed(1);
+    console.error(
+      {
+        compiled: `build: dist/bin/multus is a deno compile'd single file (${mib} MiB)`,
+        packed: `build: dist/bin/multus is one self-contained file (${mib} MiB: stub, Deno, ` +
+          `program, npm packages; ${result.files} files unpacked on first use)`,
+        launcher: `build: dist/bin/multus is a launcher for this clone only`,
+      }[result.kind],
+    );
+  }
+  return result;
 }
 
 if (import.meta.main) {
-  await build();
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: { launcher: { type: "boolean" }, quiet: { type: "boolean" } },
+  });
+  await build({
+    ...(values.launcher ? { kind: "launcher" as const } : {}),
+    quiet: values.quiet === true,
+  });
 }

@@ -1,10 +1,9 @@
 /*
- * multus-deno launcher for builds where `deno compile` cannot get its runtime (denort):
- * exec()s the pinned Deno on the program's entry with the permission flags a compiled
- * binary would have. A CNI plugin exec (no arguments) starts its mode's own entry, so it
+ * multus-deno launcher (`deno task build --launcher`, kept for the benchmark): exec()s this
+ * clone's pinned Deno on the program's entry with full permissions, as the packed
+ * executable (scripts/pack/stub.c) and a compiled binary do. A CNI plugin exec (no arguments) starts its mode's own entry, so it
  * loads only that mode's modules; everything else goes through main.ts. The paths are
- * compiled in by scripts/build.ts (-D defines). Being a direct exec, it costs less per
- * pod than the shell-script launcher it replaces.
+ * compiled in by scripts/launcher/launcher.ts (-D defines).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +41,7 @@ int main(int argc, char **argv) {
   setenv("DENO_NO_UPDATE_CHECK", "1", 1);
   const char *fixed[] = {
     DENO_BIN, "run", "--quiet", "--no-prompt", "--cached-only", "--no-lock",
-    "--config=" LIB_DIR "/deno.json", "--allow-read", "--allow-write", "--allow-env",
-    "--allow-run", "--allow-net", "--allow-sys",
+    "--config=" LIB_DIR "/deno.json", "--allow-all",
   };
   size_t nfixed = sizeof(fixed) / sizeof(fixed[0]);
   char **args = calloc(nfixed + (size_t)argc + 2, sizeof(char *));
