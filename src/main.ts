@@ -4,13 +4,35 @@
  * sub-command (`multus daemon`, `multus version`, ...). Each mode's module is imported
  * lazily, so a plugin exec loads only what its mode needs.
  *
+ * Help (`--help`, `-h`, `help [COMMAND]`) is only ever asked for by arguments: a CNI exec
+ * (`CNI_COMMAND` set, or no arguments) runs its mode exactly as it always has, and the
+ * command-line reader and the help texts are loaded only for the other command lines.
+ *
  * @module
  */
 
 async function main(): Promise<number> {
   const { programName } = await import("./platform/process.ts");
   const name = programName();
-  const [sub, ...rest] = Deno.args;
+  let args = Deno.args;
+  const usageError = async (message: string): Promise<number> => {
+    const { processStdio } = await import("./platform/stdio.ts");
+    processStdio.writeStderr(`${name}: ${message}\nRun '${name} --help' for usage.\n`);
+    return 2;
+  };
+  if (args.length > 0 && Deno.env.get("CNI_COMMAND") === undefined) {
+    const { readCommandLine } = await import("./cli/command_line.ts");
+    const line = readCommandLine(name, args);
+    if (line.kind === "usage_error") return await usageError(line.message);
+    if (line.kind === "help") {
+      const { helpText } = await import("./cli/help.ts");
+      const { processStdio } = await import("./platform/stdio.ts");
+      processStdio.writeStdout(helpText(line.topic));
+      return 0;
+    }
+    args = line.args;
+  }
+  const [sub, ...rest] = args;
   if (sub === "--version" || sub === "-v" || sub === "version") {
     const { printVersion } = await import("./version.ts");
     return printVersion(name);
@@ -21,7 +43,9 @@ async function main(): Promise<number> {
   }
   if (name === "multus-daemon" || sub === "daemon") {
     const { runDaemon } = await import("./daemon/main.ts");
-    return await runDaemon(name === "multus-daemon" ? Deno.args : rest);
+    return name === "multus-daemon"
+      ? await runDaemon(args, { program: name })
+      : await runDaemon(rest, { program: `${name} daemon` });
   }
   if (name === "multus-shim" || sub === "shim") {
     const { runShim } = await import("./shim/main.ts");
@@ -32,11 +56,7 @@ async function main(): Promise<number> {
     return await runPassthru();
   }
   if (sub !== undefined && !sub.startsWith("-")) {
-    const { processStdio } = await import("./platform/stdio.ts");
-    processStdio.writeStderr(
-      `${name}: unknown sub-command "${sub}" (${rest.length} more arguments)\n`,
-    );
-    return 2;
+    return await usageError(`unknown sub-command "${sub}" (${rest.length} more arguments)`);
   }
   const { warmUpTlsEntropy, willUseKubernetes } = await import("./platform/tls_warmup.ts");
   const { processStdio } = await import("./platform/stdio.ts");

@@ -6,7 +6,8 @@
  * requests in flight finish, the generated config stays (Multus #1527).
  *
  * Flags (Go-style, one or two dashes): `-config <file>`, `-version`, `-probe readyz|healthz`
- * (an exec probe for Kubernetes: asks the running daemon over its socket, exit 0 or 1).
+ * (an exec probe for Kubernetes: asks the running daemon over its socket, exit 0 or 1),
+ * `-h`/`-help` (the usage, from `usage.ts`).
  *
  * @module
  */
@@ -23,34 +24,25 @@ import { onShutdownSignal, processEnv, processUid } from "../platform/process.ts
 import { processStdio } from "../platform/stdio.ts";
 import { unixRequest } from "../platform/unix_http.ts";
 import { daemonCommands } from "./commands.ts";
-import { DAEMON_FLAGS } from "./flags.ts";
+import { parseDaemonFlags } from "./flags.ts";
 import { createHandler } from "./handler.ts";
 import { Limiter } from "./limiter.ts";
 import { type DaemonMetrics, kubeApiLabels, metricsHandler, noopMetrics } from "./metrics.ts";
 import { serveMetrics, serveUnixSocket } from "./server.ts";
 
-/** Exit codes (Multus's where it has them). */
-const EXIT = { ok: 0, config: 1, notRoot: 1, connectionLimit: 3, configManager: 2 } as const;
+/** Exit codes (Multus's where it has them; `usage` is Go's `flag` package's). */
+const EXIT = {
+  ok: 0,
+  config: 1,
+  notRoot: 1,
+  connectionLimit: 3,
+  configManager: 2,
+  usage: 2,
+} as const;
 
 function fail(message: string, code: number): number {
   processStdio.writeStderr(`multus-daemon: ${message}\n`);
   return code;
-}
-
-function parseFlags(args: string[]): { config: string; version: boolean; probe: string } | string {
-  const out = { config: DAEMON_FLAGS.config.default as string, version: false, probe: "" };
-  for (let i = 0; i < args.length; i++) {
-    const raw = args[i]!;
-    const m = /^--?([a-zA-Z-]+)(?:=(.*))?$/.exec(raw);
-    if (!m) return `unexpected argument ${JSON.stringify(raw)}`;
-    const [, name, inline] = m;
-    const value = (): string | undefined => inline ?? args[++i];
-    if (name === "config") out.config = value() ?? "";
-    else if (name === "version") out.version = true;
-    else if (name === "probe") out.probe = value() ?? "";
-    else return `flag provided but not defined: -${name}`;
-  }
-  return out;
 }
 
 async function loadConfig(path: string): Promise<DaemonConf | number> {
@@ -107,10 +99,30 @@ async function selfProbe(socketPath: string, timeoutMs: number): Promise<boolean
   }
 }
 
-/** Runs the daemon until SIGTERM/SIGINT; returns the exit code. */
-export async function runDaemon(args: string[]): Promise<number> {
-  const flags = parseFlags(args);
-  if (typeof flags === "string") return fail(flags, EXIT.config);
+/** Options of {@linkcode runDaemon}. */
+export interface RunDaemonOptions {
+  /** How the daemon was invoked, for its usage (`multus-daemon`, `multus daemon`). */
+  program?: string;
+}
+
+/**
+ * Runs the daemon until SIGTERM/SIGINT; returns the exit code. As Go's `flag` package:
+ * `-h`/`-help` prints the usage and exits 0; a bad command line prints the error and the
+ * usage on stderr and exits 2.
+ */
+export async function runDaemon(args: string[], opts: RunDaemonOptions = {}): Promise<number> {
+  const parsed = parseDaemonFlags(args);
+  if (parsed.kind !== "run") {
+    const { daemonUsage } = await import("./usage.ts");
+    const usage = daemonUsage(opts.program ?? "multus-daemon");
+    if (parsed.kind === "help") {
+      processStdio.writeStdout(usage);
+      return EXIT.ok;
+    }
+    processStdio.writeStderr(`${parsed.message}\n${usage}`);
+    return EXIT.usage;
+  }
+  const flags = parsed.flags;
   if (flags.version) {
     const { printVersion } = await import("../version.ts");
     return printVersion("multus-daemon");

@@ -76,7 +76,7 @@ function goBooleans(args: string[]): { args: string[]; falses: Set<string> } {
 /** The text `multus install --help` prints. */
 export const INSTALL_HELP = `Usage: multus install --type thick|thin [options]
 
-Copies this executable into the node's CNI bin dir as multus-shim (thick) or multus
+Copies this executable file into the node's CNI bin dir as multus-shim (thick) or multus
 (thin), plus passthru. Each file is written as a temp file in the destination dir and
 renamed over the old one, so a runtime executing the old file is never disturbed.
 
@@ -106,10 +106,13 @@ thin_entrypoint does. Its flags, with thin_entrypoint's names and defaults:
                                          every run, so token rotation reaches the plugin
       --service-account-dir D            (ours) default ${SERVICE_ACCOUNT_DIR}
 
-Images carry the deno compile'd executable, which is self-contained. A launcher build
-(dist/bin/multus when deno compile had no denort) is a small shell script naming the
-absolute paths of deno and of dist/lib on the machine it was built on: copying it works,
-but the copy runs only where those paths exist.
+Examples:
+  # thick, as the DaemonSet's init container: multus-shim and passthru into the bin dir
+  multus install --type thick --dest-dir /host/opt/cni/bin
+  # thin, in a pod: multus and passthru, the kubeconfig and a generated 00-multus.conf(list)
+  multus install --type thin --multus-conf-file auto
+  # into another bin dir, with a CNI config file of your own
+  multus install -t thick -d /mnt/cni/bin --multus-conf-file /etc/multus/00-multus.conf
 `;
 
 /** Overrides of the real effects (tests). */

@@ -52,7 +52,24 @@ Deno.test("runInstall() --help prints the usage and exits 0", async () => {
   const io = recordingStdio();
   assertEquals(await runInstall(["-h"], { stdio: io }), 0);
   assertEquals(io.out, INSTALL_HELP);
-  assert(INSTALL_HELP.includes("launcher"), "the help explains the launcher build");
+  assert(INSTALL_HELP.includes("Copies this executable file"), INSTALL_HELP);
+  assert(INSTALL_HELP.includes("\nExamples:\n  # thick"), "the help has examples");
+  assert(!INSTALL_HELP.includes("launcher"), "the help does not describe a build");
+});
+
+Deno.test("INSTALL_HELP's examples use only flags multus install accepts", () => {
+  const examples = INSTALL_HELP.slice(INSTALL_HELP.indexOf("\nExamples:\n"));
+  const lines = examples.split("\n").filter((l) => l.trim().startsWith("multus install"));
+  assert(lines.length >= 2, examples);
+  for (const line of lines) {
+    for (const flag of line.match(/ --?[a-z-]+/g) ?? []) {
+      const name = flag.trim().replace(/^--?/, "");
+      const known = Object.entries(INSTALL_FLAGS).some(([long, o]) =>
+        flag.startsWith(" --") ? long === name : "short" in o && o.short === name
+      );
+      assert(known, `${line}: ${flag.trim()}`);
+    }
+  }
 });
 
 Deno.test("runInstall() needs --source when it cannot tell its own executable", async () => {
