@@ -238,8 +238,13 @@ async function writeLauncher(bin: string): Promise<void> {
   });
 }
 
-/** Runs the whole build; returns what was produced. */
-export async function build(): Promise<{ kind: string; bin: string }> {
+/**
+ * Runs the whole build; returns what was produced. `quiet` leaves out the final line that
+ * says what `dist/bin/multus` is (the demo builds on every run and does not print it).
+ */
+export async function build(
+  opts: { quiet?: boolean } = {},
+): Promise<{ kind: string; bin: string }> {
   await buildEngine();
   const compile = await canCompile();
   await writeBuildInfo(compile ? "compiled" : "launcher");
@@ -273,6 +278,7 @@ export async function build(): Promise<{ kind: string; bin: string }> {
     await Deno.link(bin, join(binDir, name));
   }
   await Deno.writeTextFile(join(dist, "BUILD.json"), JSON.stringify({ kind, bin }, null, 2) + "\n");
+  if (opts.quiet) return { kind, bin };
   console.error(
     kind === "compiled"
       ? `build: dist/bin/multus is a deno compile'd single file (engine embedded)`
