@@ -10,13 +10,24 @@
  *
  * @module
  */
+import { parseArgs } from "node:util";
 import { build } from "./build.ts";
 import type { runDemo } from "./demo/run.ts";
 
-if (Deno.uid() !== 0) {
-  console.error("demo: run as root (it creates a network namespace and links)");
-  Deno.exit(1);
+function fail(message: string, code = 1): never {
+  console.error(`demo: ${message}`);
+  Deno.exit(code);
 }
+const describe = (err: unknown) => err instanceof Error ? err.message : String(err);
+
+let mode: "thick" | "thin" = "thick";
+try {
+  const { values } = parseArgs({ args: Deno.args, options: { thin: { type: "boolean" } } });
+  if (values.thin) mode = "thin";
+} catch (err) {
+  fail(`${describe(err)}; usage: deno task demo [--thin]`, 2);
+}
+if (Deno.uid() !== 0) fail("run as root (it creates a network namespace and links)");
 // The build is quiet; only the first one, which takes a while, says so.
 const built = await Deno.stat(new URL("../dist/BUILD.json", import.meta.url)).then(
   () => true,
@@ -26,9 +37,8 @@ if (!built) console.error("demo: building dist/ ...");
 try {
   await build({ quiet: true });
 } catch (err) {
-  console.error(`demo: the build failed: ${err instanceof Error ? err.message : err}`);
-  Deno.exit(1);
+  fail(`the build failed: ${describe(err)}`);
 }
 const body = new URL("./demo/run.ts", import.meta.url).href;
 const demo: { runDemo: typeof runDemo } = await import(body);
-Deno.exit(await demo.runDemo(Deno.args));
+Deno.exit(await demo.runDemo(mode));

@@ -21,10 +21,10 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { startKubeApiDouble } from "../../tests/support/kube_api/mod.ts";
 import { writeKubeconfig } from "../../tests/support/kubeconfig.ts";
 import { socketRequest, waitReady } from "../../tests/support/daemon_env.ts";
+import { createCleanup } from "./_cleanup.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -37,26 +37,13 @@ const names = {
   parent: `demo-p-${id}`,
   peer: `demo-q-${id}`,
 };
-const cleanups: Array<() => Promise<void>> = [];
-let cleaned = false;
+const cleanup = createCleanup();
 
 async function sh(cmd: string, ...args: string[]): Promise<string> {
   const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${text.trim()}`);
   return text;
-}
-
-async function cleanup(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  for (const step of cleanups.reverse()) {
-    try {
-      await step();
-    } catch {
-      // best effort: the rest still runs
-    }
-  }
 }
 
 function title(text: string): void {
@@ -99,17 +86,24 @@ async function startDaemon(
     stdout: "inherit",
     stderr: "inherit",
   }).spawn();
-  cleanups.push(async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // already gone
-    }
+  cleanup.defer(async () => {
+    const kill = (signal: Deno.Signal) => {
+      try {
+        child.kill(signal);
+      } catch {
+        // already gone
+      }
+    };
+    kill("SIGTERM");
+    const timer = setTimeout(() => kill("SIGKILL"), 10_000);
     const code = (await child.status).code;
+    clearTimeout(timer);
     console.log(`multus-daemon stopped (exit ${code}); its log: ${p.tmp}/multus-daemon.log`);
   });
   const socket = `${socketDir}multus.sock`;
-  if (!(await waitReady(socket, 30_000))) throw new Error("multus-daemon did not become ready");
+  if (!(await waitReady(socket, 30_000))) {
+    throw new Error(`multus-daemon did not answer GET /readyz on ${socket} within 30 s`);
+  }
   const generated = `${p.confDir}/00-multus.conf`;
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
@@ -128,13 +122,14 @@ async function startDaemon(
   throw new Error(`multus-daemon did not write ${generated}`);
 }
 
-async function main(mode: "thick" | "thin"): Promise<number> {
+/** The demo itself; throws on the first failure. */
+async function main(mode: "thick" | "thin"): Promise<void> {
   title(`multus-deno demo, ${mode} mode`);
 
   const tmp = await Deno.makeTempDir({ prefix: "multus-demo-" });
-  cleanups.push(() => Deno.remove(tmp, { recursive: true }));
+  cleanup.defer(() => Deno.remove(tmp, { recursive: true }));
   const api = await startKubeApiDouble({ tokens: ["demo-token"] });
-  cleanups.push(() => api.stop());
+  cleanup.defer(() => api.stop());
   const caFile = `${tmp}/ca.crt`;
   await Deno.writeTextFile(caFile, api.caPem ?? "");
   const kubeconfig = await writeKubeconfig(`${tmp}/multus.kubeconfig`, {
@@ -166,7 +161,7 @@ async function main(mode: "thick" | "thin"): Promise<number> {
     }),
   );
   for (const link of [names.cluster, names.blue, names.green, names.parent]) {
-    cleanups.push(() => sh("ip", "link", "del", link).then(() => {}));
+    cleanup.defer(() => sh("ip", "link", "del", link));
   }
   await sh("ip", "link", "add", names.parent, "type", "veth", "peer", "name", names.peer);
   await sh("ip", "link", "set", names.parent, "up");
@@ -226,8 +221,8 @@ async function main(mode: "thick" | "thin"): Promise<number> {
   title("pod demo/demo-pod asks for");
   console.log(JSON.stringify(networks, null, 2));
 
+  cleanup.defer(() => sh("ip", "netns", "del", names.netns));
   await sh("ip", "netns", "add", names.netns);
-  cleanups.push(() => sh("ip", "netns", "del", names.netns).then(() => {}));
   const cniDir = `${tmp}/cni`;
   let plugin = `${root}/dist/bin/multus`;
   let pluginConf: Record<string, unknown> = {
@@ -272,7 +267,7 @@ async function main(mode: "thick" | "thin"): Promise<number> {
       stderr: new TextDecoder().decode(out.stderr),
     };
   };
-  cleanups.push(async () => void await run("DEL"));
+  cleanup.defer(() => run("DEL"));
 
   title(`CNI ADD: ${plugin.slice(root.length + 1)}, run as kubelet would`);
   api.clearLog();
@@ -282,8 +277,7 @@ async function main(mode: "thick" | "thin"): Promise<number> {
   const asked = api.requests().filter((r) => r.verb !== "watch");
   console.log(add.stdout || add.stderr);
   if (add.code !== 0) {
-    console.error(`ADD failed (exit ${add.code})`);
-    return 1;
+    throw new Error(`CNI ADD failed: ${plugin} exited ${add.code} (its output is above)`);
   }
   title(`ip -n ${names.netns} addr`);
   console.log(await sh("ip", "-n", names.netns, "-br", "addr"));
@@ -312,35 +306,47 @@ async function main(mode: "thick" | "thin"): Promise<number> {
 
   title("CNI DEL");
   const del = await run("DEL");
-  console.log(del.code === 0 ? "DEL succeeded" : `DEL failed: ${del.stdout}${del.stderr}`);
+  if (del.code !== 0) {
+    console.log(del.stdout || del.stderr);
+    throw new Error(`CNI DEL failed: ${plugin} exited ${del.code} (its output is above)`);
+  }
+  console.log("DEL succeeded");
   title(`after DEL: ip -n ${names.netns} addr`);
   console.log(await sh("ip", "-n", names.netns, "-br", "addr"));
   const left: string[] = [];
   for await (const e of Deno.readDir(cniDir)) left.push(e.name);
   console.log(`multus cache dir now holds: ${JSON.stringify(left.filter((n) => n !== "results"))}`);
-  return del.code === 0 ? 0 : 1;
 }
 
 /**
- * Runs the demo (`args`: `--thin` for the thin plugin) with `dist/` already built; removes
- * everything it created, also when interrupted, and returns the exit code.
+ * Runs the demo in `mode` (thick: daemon and shim; thin: the thin plugin) with `dist/`
+ * already built; removes everything it created, also when interrupted (SIGINT, SIGTERM),
+ * and returns the exit code: 0 on success, 1 on a failure (said last, on stderr), 130 when
+ * interrupted.
  */
-export async function runDemo(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { thin: { type: "boolean" } } });
-  const onSignal = () => {
-    console.error("\ndemo: interrupted, cleaning up");
-    cleanup().finally(() => Deno.exit(130));
-  };
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-  let code = 1;
-  try {
-    code = await main(values.thin ? "thin" : "thick");
-  } catch (err) {
-    console.error(`demo: ${err instanceof Error ? err.message : err}`);
-  } finally {
-    await cleanup();
-    title("cleaned up: namespace, links, API server and temp files removed");
-  }
+export async function runDemo(mode: "thick" | "thin"): Promise<number> {
+  // Ctrl-C reaches the demo twice (from the terminal and forwarded by `deno task`): the
+  // first one starts the clean-up, later ones are ignored so that it can finish.
+  let signals = 0;
+  const interrupted = new Promise<number>((resolve) => {
+    const onSignal = () => {
+      if (signals++ > 0) return;
+      console.error("\ndemo: interrupted, cleaning up");
+      resolve(130);
+    };
+    Deno.addSignalListener("SIGINT", onSignal);
+    Deno.addSignalListener("SIGTERM", onSignal);
+  });
+  let failure = "";
+  const finished = main(mode).then(() => 0, (err: unknown) => {
+    // after an interrupt, main stops at its next step with "interrupted": already said
+    if (signals === 0) failure = err instanceof Error ? err.message : String(err);
+    return 1;
+  });
+  const code = await Promise.race([finished, interrupted]);
+  await cleanup.run();
+  title("cleaned up: namespace, links, API server and temp files removed");
+  // said last, so that it is what a person sees when the demo ends
+  if (failure) console.error(`demo: ${failure}`);
   return code;
 }
