@@ -23,8 +23,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startKubeApiDouble } from "../../tests/support/kube_api/mod.ts";
 import { writeKubeconfig } from "../../tests/support/kubeconfig.ts";
-import { socketRequest, waitReady } from "../../tests/support/daemon_env.ts";
 import { createCleanup } from "./_cleanup.ts";
+import { title } from "./_output.ts";
+import { startDaemon } from "./daemon.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -44,82 +45,6 @@ async function sh(cmd: string, ...args: string[]): Promise<string> {
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${text.trim()}`);
   return text;
-}
-
-function title(text: string): void {
-  console.log(`\n\x1b[1m== ${text}\x1b[0m`);
-}
-
-/**
- * Starts dist/bin/multus-daemon (thick mode) and returns the generated 00-multus.conf, which
- * kubelet would pick up as the node's first CNI config.
- */
-async function startDaemon(
-  p: { tmp: string; confDir: string; cniDir: string; kubeconfig: string },
-): Promise<Record<string, unknown>> {
-  const socketDir = `${p.tmp}/run/multus/`;
-  const daemonConfig = {
-    cniVersion: "1.0.0",
-    logLevel: "verbose",
-    logFile: `${p.tmp}/multus-daemon.log`,
-    cniConfigDir: p.confDir,
-    multusAutoconfigDir: p.confDir,
-    multusConfigFile: "auto",
-    socketDir,
-    // the socket's path as the host (kubelet, the shim) sees it; copied into 00-multus.conf
-    daemonSocketDir: socketDir,
-    kubeconfig: p.kubeconfig,
-    cniDir: p.cniDir,
-    binDir: "/usr/lib/cni",
-    confDir: p.confDir,
-    cleanupOnExit: true,
-  };
-  const configPath = `${p.tmp}/daemon-config.json`;
-  await Deno.writeTextFile(configPath, JSON.stringify(daemonConfig, null, 2));
-  title(`starting dist/bin/multus-daemon -config ${configPath}`);
-  console.log(JSON.stringify(daemonConfig, null, 2));
-  const child = new Deno.Command(`${root}/dist/bin/multus-daemon`, {
-    args: ["-config", configPath],
-    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", MULTUS_NODE_NAME: "demo-node" },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn();
-  cleanup.defer(async () => {
-    const kill = (signal: Deno.Signal) => {
-      try {
-        child.kill(signal);
-      } catch {
-        // already gone
-      }
-    };
-    kill("SIGTERM");
-    const timer = setTimeout(() => kill("SIGKILL"), 10_000);
-    const code = (await child.status).code;
-    clearTimeout(timer);
-    console.log(`multus-daemon stopped (exit ${code}); its log: ${p.tmp}/multus-daemon.log`);
-  });
-  const socket = `${socketDir}multus.sock`;
-  if (!(await waitReady(socket, 30_000))) {
-    throw new Error(`multus-daemon did not answer GET /readyz on ${socket} within 30 s`);
-  }
-  const generated = `${p.confDir}/00-multus.conf`;
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    try {
-      const text = await Deno.readTextFile(generated);
-      const health = await socketRequest(socket, "GET", "/healthz");
-      console.log(`daemon ready; GET /healthz over ${socket}: ${health.status}`);
-      title(`generated ${generated} (kubelet's first config; the shim reads it on stdin)`);
-      console.log(text);
-      return JSON.parse(text);
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`multus-daemon did not write ${generated}`);
 }
 
 /** The demo itself; throws on the first failure. */
@@ -237,7 +162,7 @@ async function main(mode: "thick" | "thin"): Promise<void> {
   };
   if (mode === "thick") {
     plugin = `${root}/dist/bin/multus-shim`;
-    pluginConf = await startDaemon({ tmp, confDir, cniDir, kubeconfig });
+    pluginConf = await startDaemon({ root, tmp, confDir, cniDir, kubeconfig }, cleanup);
   }
   const env = (command: string) => ({
     PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
