@@ -5,9 +5,18 @@
  *
  * @module
  */
+import { dirname, join } from "node:path";
 import { socketRequest, waitReady } from "../../tests/support/daemon_env.ts";
 import type { Cleanup } from "./_cleanup.ts";
 import { title } from "./_output.ts";
+
+/**
+ * Where the daemon's log is kept once the demo has removed its temporary directory:
+ * `reports/demo-multus-daemon.log`, replaced by each thick-mode run.
+ */
+export function keptLogPath(root: string): string {
+  return join(root, "reports/demo-multus-daemon.log");
+}
 
 /** Where the daemon runs. */
 export interface DaemonPaths {
@@ -26,17 +35,21 @@ export interface DaemonPaths {
 /**
  * Starts dist/bin/multus-daemon (thick mode) and returns the generated 00-multus.conf, which
  * kubelet would pick up as the node's first CNI config; `cleanup` gets the step that stops
- * the daemon.
+ * the daemon and copies its log to {@linkcode keptLogPath}.
  */
 export async function startDaemon(
   p: DaemonPaths,
   cleanup: Cleanup,
 ): Promise<Record<string, unknown>> {
   const socketDir = `${p.tmp}/run/multus/`;
+  const log = `${p.tmp}/multus-daemon.log`;
+  const kept = keptLogPath(p.root);
+  // a kept log is always this run's
+  await Deno.remove(kept).catch(() => {});
   const daemonConfig = {
     cniVersion: "1.0.0",
     logLevel: "verbose",
-    logFile: `${p.tmp}/multus-daemon.log`,
+    logFile: log,
     cniConfigDir: p.confDir,
     multusAutoconfigDir: p.confDir,
     multusConfigFile: "auto",
@@ -73,7 +86,10 @@ export async function startDaemon(
     const timer = setTimeout(() => kill("SIGKILL"), 10_000);
     const code = (await child.status).code;
     clearTimeout(timer);
-    console.log(`multus-daemon stopped (exit ${code}); its log: ${p.tmp}/multus-daemon.log`);
+    console.log(`multus-daemon stopped (exit ${code})`);
+    // the temporary directory goes next: the log is what to read if something went wrong
+    await Deno.mkdir(dirname(kept), { recursive: true });
+    await Deno.copyFile(log, kept);
   });
   const socket = `${socketDir}multus.sock`;
   if (!(await waitReady(socket, 30_000))) {

@@ -25,7 +25,7 @@ import { startKubeApiDouble } from "../../tests/support/kube_api/mod.ts";
 import { writeKubeconfig } from "../../tests/support/kubeconfig.ts";
 import { createCleanup } from "./_cleanup.ts";
 import { title } from "./_output.ts";
-import { startDaemon } from "./daemon.ts";
+import { keptLogPath, startDaemon } from "./daemon.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -271,6 +271,10 @@ export async function runDemo(mode: "thick" | "thin"): Promise<number> {
   const code = await Promise.race([finished, interrupted]);
   await cleanup.run();
   title("cleaned up: namespace, links, API server and temp files removed");
+  const log = keptLogPath(root);
+  if (mode === "thick" && await Deno.stat(log).then(() => true, () => false)) {
+    console.log(`multus-daemon's log is kept: ${log}`);
+  }
   // said last, so that it is what a person sees when the demo ends
   if (failure) console.error(`demo: ${failure}`);
   return code;
