@@ -204,11 +204,16 @@ async function main(mode: "thick" | "thin"): Promise<void> {
   if (add.code !== 0) {
     throw new Error(`CNI ADD failed: ${plugin} exited ${add.code} (its output is above)`);
   }
+  console.log(
+    "This result is the cluster network's alone: as with Multus, the runtime gets the result\n" +
+      "of the cluster network (the master delegate). The pod's other three attachments are\n" +
+      "reported in its k8s.v1.cni.cncf.io/network-status annotation, printed below.",
+  );
   title(`ip -n ${names.netns} addr`);
   console.log(await sh("ip", "-n", names.netns, "-br", "addr"));
   title(`ip -n ${names.netns} route`);
   console.log(await sh("ip", "-n", names.netns, "route"));
-  title("network-status annotation");
+  title("network-status annotation (every attachment, the cluster network first)");
   const status = api.getPod("demo", "demo-pod")?.metadata.annotations
     ?.["k8s.v1.cni.cncf.io/network-status"];
   console.log(status ?? "(none)");
