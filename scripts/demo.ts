@@ -1,346 +1,44 @@
 // deno-lint-ignore-file no-console
 /**
- * `deno task demo`: one node, one pod, three extra networks, end to end.
+ * `deno task demo`: one node, one pod, three extra networks, end to end (see
+ * `scripts/demo/run.ts`). `--thin` runs the thin plugin instead of the daemon and shim.
  *
- * Starts the Kubernetes API test double (HTTPS, token auth), writes a kubeconfig and a
- * cluster network (bridge + host-local), creates three NetworkAttachmentDefinitions:
- * a bridge network the pod attaches as `blue0` (custom interface name), a macvlan network
- * on a veth parent that becomes the pod's default route, and a bridge + tuning network
- * with a static IP and MAC; creates the pod and its network namespace; runs
- * the plugin exactly as kubelet would (CNI ADD), prints the result, `ip addr`, `ip route`
- * and the network-status annotation; then CNI DEL and shows that everything is gone.
- * Nothing is left behind, also when interrupted (Ctrl-C).
- *
- * Thick mode (the default, as a node runs it): starts `dist/bin/multus-daemon` with a
- * daemon config (`multusConfigFile: auto`), waits for it to generate `00-multus.conf` next
- * to the cluster network's config, and runs `dist/bin/multus-shim` with that file on stdin.
- * `--thin`: runs `dist/bin/multus` (the thin plugin) with a thin Multus config instead.
+ * This entry builds `dist/` first, then loads the demo body. The body reaches
+ * `src/engine/engine.wasm`, which only exists after the build, so it is imported with a
+ * specifier Deno cannot resolve ahead of time (a literal `import()` target would be
+ * loaded, and fail, before this module runs).
  *
  * @module
  */
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { build } from "./build.ts";
-import { startKubeApiDouble } from "../tests/support/kube_api/mod.ts";
-import { writeKubeconfig } from "../tests/support/kubeconfig.ts";
-import { socketRequest, waitReady } from "../tests/support/daemon_env.ts";
+import type { runDemo } from "./demo/run.ts";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const { values } = parseArgs({ args: Deno.args, options: { thin: { type: "boolean" } } });
-
-const id = Math.random().toString(36).slice(2, 7);
-const names = {
-  netns: `demo-pod-${id}`,
-  cluster: `demo-cl-${id}`,
-  blue: `demo-bl-${id}`,
-  green: `demo-gr-${id}`,
-  parent: `demo-p-${id}`,
-  peer: `demo-q-${id}`,
-};
-const cleanups: Array<() => Promise<void>> = [];
-let cleaned = false;
-
-async function sh(cmd: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${text.trim()}`);
-  return text;
+function fail(message: string, code = 1): never {
+  console.error(`demo: ${message}`);
+  Deno.exit(code);
 }
+const describe = (err: unknown) => err instanceof Error ? err.message : String(err);
 
-async function cleanup(): Promise<void> {
-  if (cleaned) return;
-  cleaned = true;
-  for (const step of cleanups.reverse()) {
-    try {
-      await step();
-    } catch {
-      // best effort: the rest still runs
-    }
-  }
-}
-
-function title(text: string): void {
-  console.log(`\n\x1b[1m== ${text}\x1b[0m`);
-}
-
-/**
- * Starts dist/bin/multus-daemon (thick mode) and returns the generated 00-multus.conf, which
- * kubelet would pick up as the node's first CNI config.
- */
-async function startDaemon(
-  p: { tmp: string; confDir: string; cniDir: string; kubeconfig: string },
-): Promise<Record<string, unknown>> {
-  const socketDir = `${p.tmp}/run/multus/`;
-  const daemonConfig = {
-    cniVersion: "1.0.0",
-    logLevel: "verbose",
-    logFile: `${p.tmp}/multus-daemon.log`,
-    cniConfigDir: p.confDir,
-    multusAutoconfigDir: p.confDir,
-    multusConfigFile: "auto",
-    socketDir,
-    // the socket's path as the host (kubelet, the shim) sees it; copied into 00-multus.conf
-    daemonSocketDir: socketDir,
-    kubeconfig: p.kubeconfig,
-    cniDir: p.cniDir,
-    binDir: "/usr/lib/cni",
-    confDir: p.confDir,
-    cleanupOnExit: true,
-  };
-  const configPath = `${p.tmp}/daemon-config.json`;
-  await Deno.writeTextFile(configPath, JSON.stringify(daemonConfig, null, 2));
-  title(`starting dist/bin/multus-daemon -config ${configPath}`);
-  console.log(JSON.stringify(daemonConfig, null, 2));
-  const child = new Deno.Command(`${root}/dist/bin/multus-daemon`, {
-    args: ["-config", configPath],
-    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", MULTUS_NODE_NAME: "demo-node" },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn();
-  cleanups.push(async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // already gone
-    }
-    const code = (await child.status).code;
-    console.log(`multus-daemon stopped (exit ${code}); its log: ${p.tmp}/multus-daemon.log`);
-  });
-  const socket = `${socketDir}multus.sock`;
-  if (!(await waitReady(socket, 30_000))) throw new Error("multus-daemon did not become ready");
-  const generated = `${p.confDir}/00-multus.conf`;
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    try {
-      const text = await Deno.readTextFile(generated);
-      const health = await socketRequest(socket, "GET", "/healthz");
-      console.log(`daemon ready; GET /healthz over ${socket}: ${health.status}`);
-      title(`generated ${generated} (kubelet's first config; the shim reads it on stdin)`);
-      console.log(text);
-      return JSON.parse(text);
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  throw new Error(`multus-daemon did not write ${generated}`);
-}
-
-async function main(): Promise<number> {
-  if (Deno.uid() !== 0) {
-    console.error("demo: run as root (it creates a network namespace and links)");
-    return 1;
-  }
-  const mode = values.thin ? "thin" : "thick";
-  title(`building dist/ (${mode} mode)`);
-  await build();
-
-  const tmp = await Deno.makeTempDir({ prefix: "multus-demo-" });
-  cleanups.push(() => Deno.remove(tmp, { recursive: true }));
-  const api = await startKubeApiDouble({ tokens: ["demo-token"] });
-  cleanups.push(() => api.stop());
-  const caFile = `${tmp}/ca.crt`;
-  await Deno.writeTextFile(caFile, api.caPem ?? "");
-  const kubeconfig = await writeKubeconfig(`${tmp}/multus.kubeconfig`, {
-    server: api.url,
-    caFile,
-    token: "demo-token",
-  });
-  console.log(`API server (test double): ${api.url}, kubeconfig ${kubeconfig}`);
-
-  const confDir = `${tmp}/net.d`;
-  await Deno.mkdir(confDir, { recursive: true });
-  const ipamDir = `${tmp}/ipam`;
-  await Deno.writeTextFile(
-    `${confDir}/10-cluster.conflist`,
-    JSON.stringify({
-      cniVersion: "1.0.0",
-      name: "cluster",
-      plugins: [{
-        type: "bridge",
-        bridge: names.cluster,
-        isGateway: true,
-        ipam: {
-          type: "host-local",
-          subnet: "10.250.0.0/24",
-          routes: [{ dst: "0.0.0.0/0" }],
-          dataDir: ipamDir,
-        },
-      }],
-    }),
-  );
-  for (const link of [names.cluster, names.blue, names.green, names.parent]) {
-    cleanups.push(() => sh("ip", "link", "del", link).then(() => {}));
-  }
-  await sh("ip", "link", "add", names.parent, "type", "veth", "peer", "name", names.peer);
-  await sh("ip", "link", "set", names.parent, "up");
-  await sh("ip", "link", "set", names.peer, "up");
-
-  api.createNad("demo", "blue", {
-    config: {
-      cniVersion: "1.0.0",
-      type: "bridge",
-      bridge: names.blue,
-      ipam: { type: "host-local", subnet: "10.251.0.0/24", dataDir: ipamDir },
-    },
-  });
-  api.createNad("demo", "macvlan", {
-    config: {
-      cniVersion: "1.0.0",
-      type: "macvlan",
-      master: names.parent,
-      mode: "bridge",
-      ipam: {
-        type: "host-local",
-        subnet: "10.252.0.0/24",
-        gateway: "10.252.0.1",
-        dataDir: ipamDir,
-      },
-    },
-  });
-  api.createNad("demo", "static", {
-    config: {
-      cniVersion: "1.0.0",
-      name: "static",
-      plugins: [
-        {
-          type: "bridge",
-          bridge: names.green,
-          capabilities: { ips: true },
-          ipam: { type: "static" },
-        },
-        { type: "tuning", capabilities: { mac: true } },
-      ],
-    },
-  });
-  const networks = [
-    { name: "blue", interface: "blue0" },
-    { name: "macvlan", "default-route": ["10.252.0.1"] },
-    { name: "static", ips: ["10.253.0.10/24"], mac: "02:42:0a:fd:00:0a" },
-  ];
-  const pod = api.createPod({
-    metadata: {
-      name: "demo-pod",
-      namespace: "demo",
-      uid: crypto.randomUUID(),
-      annotations: { "k8s.v1.cni.cncf.io/networks": JSON.stringify(networks) },
-    },
-    spec: { nodeName: "demo-node" },
-  });
-  title("pod demo/demo-pod asks for");
-  console.log(JSON.stringify(networks, null, 2));
-
-  await sh("ip", "netns", "add", names.netns);
-  cleanups.push(() => sh("ip", "netns", "del", names.netns).then(() => {}));
-  const cniDir = `${tmp}/cni`;
-  let plugin = `${root}/dist/bin/multus`;
-  let pluginConf: Record<string, unknown> = {
-    cniVersion: "1.0.0",
-    name: "multus-cni-network",
-    type: "multus",
-    kubeconfig,
-    clusterNetwork: `${confDir}/10-cluster.conflist`,
-    confDir,
-    cniDir,
-    binDir: "/usr/lib/cni",
-  };
-  if (mode === "thick") {
-    plugin = `${root}/dist/bin/multus-shim`;
-    pluginConf = await startDaemon({ tmp, confDir, cniDir, kubeconfig });
-  }
-  const env = (command: string) => ({
-    PATH: "/usr/sbin:/usr/bin:/sbin:/bin",
-    CNI_COMMAND: command,
-    CNI_CONTAINERID: `demo-${id}`,
-    CNI_NETNS: `/var/run/netns/${names.netns}`,
-    CNI_IFNAME: "eth0",
-    CNI_PATH: "/usr/lib/cni",
-    CNI_ARGS:
-      `IgnoreUnknown=1;K8S_POD_NAMESPACE=demo;K8S_POD_NAME=demo-pod;K8S_POD_INFRA_CONTAINER_ID=demo-${id};K8S_POD_UID=${pod.metadata.uid}`,
-  });
-  const run = async (command: string) => {
-    const child = new Deno.Command(plugin, {
-      env: env(command),
-      clearEnv: true,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(JSON.stringify(pluginConf)));
-    await w.close();
-    const out = await child.output();
-    return {
-      code: out.code,
-      stdout: new TextDecoder().decode(out.stdout),
-      stderr: new TextDecoder().decode(out.stderr),
-    };
-  };
-  cleanups.push(async () => void await run("DEL"));
-
-  title(`CNI ADD: ${plugin.slice(root.length + 1)}, run as kubelet would`);
-  api.clearLog();
-  const add = await run("ADD");
-  // events are sent off the critical path in thick mode: give them a moment to land
-  await new Promise((r) => setTimeout(r, mode === "thick" ? 300 : 0));
-  const asked = api.requests().filter((r) => r.verb !== "watch");
-  console.log(add.stdout || add.stderr);
-  if (add.code !== 0) {
-    console.error(`ADD failed (exit ${add.code})`);
-    return 1;
-  }
-  title(`ip -n ${names.netns} addr`);
-  console.log(await sh("ip", "-n", names.netns, "-br", "addr"));
-  title(`ip -n ${names.netns} route`);
-  console.log(await sh("ip", "-n", names.netns, "route"));
-  title("network-status annotation");
-  const status = api.getPod("demo", "demo-pod")?.metadata.annotations
-    ?.["k8s.v1.cni.cncf.io/network-status"];
-  console.log(status ?? "(none)");
-  title("events");
-  for (const e of api.events({ objectName: "demo-pod" })) {
-    console.log(`${e["type"]} ${e["reason"]}: ${e["message"]}`);
-  }
-  title(`API requests made by this ADD: ${asked.length}`);
-  const tally = new Map<string, number>();
-  for (const r of asked) {
-    const what = `${r.verb} ${r.resource}${r.subresource ? `/${r.subresource}` : ""}`;
-    tally.set(what, (tally.get(what) ?? 0) + 1);
-  }
-  for (const [what, n] of tally) console.log(`${String(n).padStart(3)} x ${what}`);
-  if (mode === "thick") {
-    console.log(
-      "(pods and NADs come from the daemon's informer caches; events are sent after the reply)",
-    );
-  }
-
-  title("CNI DEL");
-  const del = await run("DEL");
-  console.log(del.code === 0 ? "DEL succeeded" : `DEL failed: ${del.stdout}${del.stderr}`);
-  title(`after DEL: ip -n ${names.netns} addr`);
-  console.log(await sh("ip", "-n", names.netns, "-br", "addr"));
-  const left: string[] = [];
-  for await (const e of Deno.readDir(cniDir)) left.push(e.name);
-  console.log(`multus cache dir now holds: ${JSON.stringify(left.filter((n) => n !== "results"))}`);
-  return del.code === 0 ? 0 : 1;
-}
-
-const onSignal = () => {
-  console.error("\ndemo: interrupted, cleaning up");
-  cleanup().finally(() => Deno.exit(130));
-};
-Deno.addSignalListener("SIGINT", onSignal);
-Deno.addSignalListener("SIGTERM", onSignal);
-let code = 1;
+let mode: "thick" | "thin" = "thick";
 try {
-  code = await main();
+  const { values } = parseArgs({ args: Deno.args, options: { thin: { type: "boolean" } } });
+  if (values.thin) mode = "thin";
 } catch (err) {
-  console.error(`demo: ${err instanceof Error ? err.message : err}`);
-} finally {
-  await cleanup();
-  title("cleaned up: namespace, links, API server and temp files removed");
+  fail(`${describe(err)}; usage: deno task demo [--thin]`, 2);
 }
-Deno.exit(code);
+if (Deno.uid() !== 0) fail("run as root (it creates a network namespace and links)");
+// The build is quiet; only the first one, which takes a while, says so.
+const built = await Deno.stat(new URL("../dist/BUILD.json", import.meta.url)).then(
+  () => true,
+  () => false,
+);
+if (!built) console.error("demo: building dist/ ...");
+try {
+  await build({ quiet: true });
+} catch (err) {
+  fail(`the build failed: ${describe(err)}`);
+}
+const body = new URL("./demo/run.ts", import.meta.url).href;
+const demo: { runDemo: typeof runDemo } = await import(body);
+Deno.exit(await demo.runDemo(mode));
