@@ -616,6 +616,8 @@ int main(int argc, char **argv) {
   setenv("MULTUS_ARGV0", argv[0], 1);
   setenv("MULTUS_EXE", exe, 1);
   setenv("MULTUS_LAUNCHER", "1", 1);
+  if (all) setenv("MULTUS_NPM_VERIFIED", "1", 1);
+  else unsetenv("MULTUS_NPM_VERIFIED");
   setenv("DENO_DIR", denodir, 1);
   setenv("DENO_NO_UPDATE_CHECK", "1", 1);
   const char *fixed[] = {deno,           "run",     "--quiet", "--no-prompt", "--cached-only",

@@ -80,6 +80,7 @@ export async function parseKubeconfigText(text: string): Promise<Obj> {
   if (!parsed) {
     const yaml = await importLazily<typeof import("./yaml.ts")>(
       new URL("./yaml.ts", import.meta.url),
+      { npm: true },
     );
     try {
       doc = yaml.parseYaml(text);

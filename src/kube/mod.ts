@@ -105,6 +105,7 @@ export async function loadKubeClient(options: LoadKubeClientOptions): Promise<Ku
   if (config.auth.kind === "authProvider") {
     const { createExoticClient } = await importLazily<typeof import("./exotic.ts")>(
       new URL("./exotic.ts", import.meta.url),
+      { npm: true },
     );
     return await createExoticClient(config, deps);
   }

@@ -18,9 +18,15 @@
  *
  * @module
  */
+import { verifyNpmPackages } from "./packed.ts";
 
-/** Imports `url` (a module of this program) when called, never at start-up. */
-export function importLazily<T>(url: URL): Promise<T> {
+/**
+ * Imports `url` (a module of this program) when called, never at start-up. `npm: true`
+ * for a module that loads an npm package: the packed executable's copy of the packages is
+ * verified first (see packed.ts).
+ */
+export function importLazily<T>(url: URL, opts: { npm?: boolean } = {}): Promise<T> {
   const href: string = url.href;
-  return import(href);
+  if (!opts.npm) return import(href);
+  return verifyNpmPackages().then(() => import(href));
 }

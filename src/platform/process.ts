@@ -53,15 +53,51 @@ export function onShutdownSignal(fn: (signal: string) => void): () => void {
   };
 }
 
-const LAUNCHER_VARS = ["MULTUS_ARGV0", "MULTUS_LAUNCHER", "DENO_DIR", "DENO_NO_UPDATE_CHECK"];
+const LAUNCHER_VARS = [
+  "MULTUS_ARGV0",
+  "MULTUS_EXE",
+  "MULTUS_LAUNCHER",
+  "MULTUS_NPM_VERIFIED",
+  "DENO_DIR",
+  "DENO_NO_UPDATE_CHECK",
+];
 
 /**
- * The name this program was run by (argv[0]'s base name). The launcher build passes it in
- * `MULTUS_ARGV0` and sets a few variables for this process only; they are removed here so
- * that delegates never inherit them.
+ * What the packed executable's stub or the launcher told this process, read once before
+ * {@linkcode programName} removes the variables: the name it was run by and, for the
+ * packed executable, the file itself (`/proc/self/exe` of the stub).
+ */
+const launched = {
+  argv0: Deno.env.get("MULTUS_ARGV0") ?? null,
+  exe: Deno.env.get("MULTUS_LAUNCHER") ? Deno.env.get("MULTUS_EXE") ?? null : null,
+  npmVerified: Deno.env.get("MULTUS_NPM_VERIFIED") === "1",
+};
+
+/** Whether the packed executable's stub verified the npm packages before this exec. */
+export function packedNpmVerified(): boolean {
+  return launched.npmVerified;
+}
+
+/**
+ * The packed executable this process was started from (the file kubelet executed, in the
+ * CNI bin dir), or null in any other build.
+ */
+export function packedExecutable(): string | null {
+  return launched.exe;
+}
+
+/** The name this process was run by, as the stub or launcher passed it (else null). */
+export function launcherArgv0(): string | null {
+  return launched.argv0;
+}
+
+/**
+ * The name this program was run by (argv[0]'s base name). The packed executable's stub and
+ * the launcher pass it in `MULTUS_ARGV0` and set a few variables for this process only;
+ * they are removed here so that delegates never inherit them.
  */
 export function programName(): string {
-  const argv0 = Deno.env.get("MULTUS_ARGV0") ?? Deno.execPath();
+  const argv0 = launched.argv0 ?? Deno.execPath();
   if (Deno.env.get("MULTUS_LAUNCHER")) {
     for (const name of LAUNCHER_VARS) Deno.env.delete(name);
   }

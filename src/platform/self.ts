@@ -7,6 +7,7 @@
  * @module
  */
 import { denoFs } from "./fs.ts";
+import { launcherArgv0, packedExecutable } from "./process.ts";
 
 /** What {@linkcode ExecutableFiles.stat} reports. */
 export interface FileMode {
@@ -91,16 +92,18 @@ export const denoExecutableFiles: ExecutableFiles = {
 /**
  * The executable file this process runs as, or null when it cannot be told.
  *
- * A `deno compile`d binary is its own `Deno.execPath()`. In the launcher build
- * (`deno run dist/lib/src/main.ts`, started by the shell script `dist/bin/multus`) it is
- * that script: `MULTUS_ARGV0` when the launcher's variable is still set, else the
- * `bin/multus` beside the `lib/` the entry point was loaded from. Under a plain
- * `deno run`/`deno test` there is no executable of ours: null.
+ * A `deno compile`d binary is its own `Deno.execPath()`. The packed executable's stub
+ * names itself (the file in the CNI bin dir, not the unpacked Deno it execs). In the
+ * launcher build it is the launcher: the name it was run by, else the `bin/multus` beside
+ * the `lib/` the entry point was loaded from. Under a plain `deno run`/`deno test` there
+ * is no executable of ours: null.
  */
 export function currentExecutable(): string | null {
+  const packed = packedExecutable();
+  if (packed) return packed;
   const exec = Deno.execPath();
   if (exec.slice(exec.lastIndexOf("/") + 1) !== "deno") return exec;
-  const argv0 = Deno.env.get("MULTUS_ARGV0");
+  const argv0 = launcherArgv0();
   if (argv0) return argv0.startsWith("/") ? argv0 : `${Deno.cwd()}/${argv0}`;
   const main = new URL(Deno.mainModule);
   if (main.protocol !== "file:") return null;
