@@ -450,15 +450,29 @@ Deno.test("Dockerfile: copies dist/bin to the bin dir the manifests run, under e
   for (const p of [".tools/", "dist/", "wasm/target/"]) assert(ignore.includes(p), p);
 });
 
-Deno.test("dist: the launcher build carries the schemas config_schema.ts imports", () => {
-  let kind: string;
+Deno.test("dist: the packed and launcher builds carry the schemas config_schema.ts imports", () => {
+  let built: Obj;
   try {
-    kind = (JSON.parse(Deno.readTextFileSync(join(root, "dist/BUILD.json"))) as Obj).kind;
+    built = JSON.parse(Deno.readTextFileSync(join(root, "dist/BUILD.json"))) as Obj;
   } catch {
     return; // not built: nothing to check
   }
-  if (kind !== "launcher") return; // deno compile embeds JSON imports
-  for (const f of ["daemon-config.schema.json", "multus-cni-config.schema.json"]) {
+  const schemas = ["daemon-config.schema.json", "multus-cni-config.schema.json"];
+  if (built.kind === "packed") {
+    const lib = built.lib as string[];
+    for (const f of schemas) {
+      assert(
+        lib.includes(`deployments/schema/${f}`),
+        `${f} is not in the packed program: scripts/build.ts must stage deployments/schema/ ` +
+          "(src/daemon/config_schema.ts imports it)",
+      );
+    }
+    assert(lib.includes("src/engine/engine.wasm"), "the engine is packed");
+    assert(!lib.some((f) => f.endsWith("_test.ts")), "no test module is packed");
+    return;
+  }
+  if (built.kind !== "launcher") return; // deno compile embeds JSON imports
+  for (const f of schemas) {
     const path = join(root, "dist/lib/deployments/schema", f);
     let present = true;
     try {
@@ -466,10 +480,6 @@ Deno.test("dist: the launcher build carries the schemas config_schema.ts imports
     } catch {
       present = false;
     }
-    assert(
-      present,
-      `${path} is missing: scripts/build.ts's launcher must copy deployments/schema/ to ` +
-        "dist/lib/deployments/schema/ (src/daemon/config_schema.ts imports it)",
-    );
+    assert(present, `${path} is missing: the launcher build must copy deployments/schema/`);
   }
 });
