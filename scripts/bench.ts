@@ -1,7 +1,8 @@
 // deno-lint-ignore-file no-console
 /**
  * `deno task bench [suite...]`: the benchmarks, each printing a table; all results go to
- * `reports/bench.json`. Suites: `startup`, `thin`, `thick`, `informers` (the daemon's
+ * `reports/bench.json`. Suites: `artifact` (the packed file against the launcher: size,
+ * first exec after install, per exec), `startup`, `thin`, `thick`, `informers` (the daemon's
  * informer caches alone, `tests/bench/informer_rss.ts`). Builds `dist/` first.
  *
  * Flags: `--rounds N` (default 40).
@@ -12,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { build } from "./build.ts";
+import { benchArtifact } from "./bench/artifact.ts";
 import { benchStartup } from "./bench/startup.ts";
 import { benchThin } from "./bench/thin.ts";
 import { benchThick } from "./bench/thick.ts";
@@ -37,6 +39,7 @@ async function benchInformers(): Promise<unknown> {
 }
 
 const SUITES: Record<string, (opts: { root: string; rounds: number }) => Promise<unknown>> = {
+  artifact: benchArtifact,
   startup: benchStartup,
   thin: benchThin,
   thick: benchThick,

@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -70,7 +71,10 @@ struct entry {
 };
 
 static const char *self_name = "multus";
+/* A temp dir being unpacked into: removed when the stub fails. */
+static char unpacking[PATH_MAX];
 
+static void remove_tree(const char *path);
 static void fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 /* A CNI caller (CNI_COMMAND set) gets a CNI error on stdout; everyone gets it on stderr. */
@@ -90,6 +94,7 @@ static void fail(const char *fmt, ...) {
     fflush(stdout);
   }
   fprintf(stderr, "%s: %s\n", self_name, msg);
+  if (unpacking[0]) remove_tree(unpacking);
   exit(1);
 }
 
@@ -163,8 +168,16 @@ static int safe_dir(const char *path, uid_t uid, char *why, size_t why_len) {
   return 1;
 }
 
-/* Creates `path` with mode 0700 where it is missing (its parent must exist). */
+/* Creates `path` with mode 0700 where it is missing, and its parent (e.g. ~/.cache). */
 static int ensure_dir(const char *path) {
+  if (mkdir(path, 0700) == 0 || errno == EEXIST) return 0;
+  if (errno != ENOENT) return -1;
+  char parent[PATH_MAX];
+  snprintf(parent, sizeof parent, "%s", path);
+  char *slash = strrchr(parent, '/');
+  if (!slash || slash == parent) return -1;
+  *slash = '\0';
+  if (mkdir(parent, 0700) != 0 && errno != EEXIST) return -1;
   if (mkdir(path, 0700) == 0 || errno == EEXIST) return 0;
   return -1;
 }
@@ -520,6 +533,28 @@ static void unpack(int self, const struct trailer *t, const char *tmp) {
   close(dirfd);
 }
 
+/*
+ * Removes what an unpack killed midway left in `base` (`.tmp-<hash>-<pid>-<n>`) and copies
+ * moved aside (`.bad-<hash>-<pid>`), once the process that made them is gone.
+ */
+static void sweep(const char *base) {
+  DIR *d = opendir(base);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (strncmp(e->d_name, ".tmp-", 5) != 0 && strncmp(e->d_name, ".bad-", 5) != 0) continue;
+    const char *dash = strchr(e->d_name + 5, '-');
+    if (!dash) continue;
+    long pid = strtol(dash + 1, NULL, 10);
+    if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+      char path[PATH_MAX];
+      snprintf(path, sizeof path, "%s/%s", base, e->d_name);
+      remove_tree(path);
+    }
+  }
+  closedir(d);
+}
+
 /* Makes sure <base>/<hash> is a verified copy of the payload; returns its path in `out`. */
 static void provide(int self, const struct trailer *t, int all, char *out, size_t out_len) {
   char base[PATH_MAX];
@@ -550,10 +585,13 @@ static void provide(int self, const struct trailer *t, int all, char *out, size_
     snprintf(tmp, sizeof tmp, "%s/.tmp-%.*s-%d-%ld", base, DIR_HASH_CHARS, t->hash, getpid(),
              ts.tv_nsec);
     if (mkdir(tmp, 0700) != 0) fail("cannot create %s: %s", tmp, strerror(errno));
+    snprintf(unpacking, sizeof unpacking, "%s", tmp);
     unpack(self, t, tmp);
-    if (rename(tmp, out) != 0) {
-      int err = errno;
-      remove_tree(tmp);
+    int renamed = rename(tmp, out);
+    int err = errno;
+    if (renamed != 0) remove_tree(tmp);
+    unpacking[0] = '\0';
+    if (renamed != 0) {
       /* Another first run won the race: verify its copy. */
       if (err != EEXIST && err != ENOTEMPTY) fail("cannot rename %s: %s", tmp, strerror(err));
       continue;
@@ -563,6 +601,7 @@ static void provide(int self, const struct trailer *t, int all, char *out, size_
       fsync(bfd);
       close(bfd);
     }
+    sweep(base);
   }
   int dirfd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (dirfd >= 0 && verify(dirfd, t->hash, all, why, sizeof why)) {

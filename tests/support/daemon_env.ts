@@ -35,6 +35,8 @@ export interface DaemonOptions {
    * the daemon's path and arguments are appended to it.
    */
   wrap?: string[];
+  /** The daemon's command (default `dist/bin/multus-daemon`); `-config FILE` is appended. */
+  command?: string[];
 }
 
 /** The fixture plus a daemon. */
@@ -57,6 +59,10 @@ export interface DaemonEnv extends MultusEnv {
     ifName?: string;
     conf?: Record<string, unknown>;
     timeoutMs?: number;
+    /** The executable (default `dist/bin/multus-shim`), e.g. an installed copy. */
+    bin?: string;
+    /** Extra environment. */
+    env?: Record<string, string>;
   }): Promise<RunOutput>;
   /** One HTTP request to the daemon's socket. */
   request(method: string, path: string, body?: string): Promise<{ status: number; body: string }>;
@@ -123,7 +129,8 @@ export async function daemonEnv(opts: DaemonOptions = {}): Promise<DaemonEnv> {
 
   async function startDaemon(o: DaemonOptions = {}): Promise<DaemonProcess> {
     await Deno.writeTextFile(daemonConfigPath, JSON.stringify(daemonConfig(o.config ?? {})));
-    const argv = [...(o.wrap ?? []), `${DIST_BIN}/multus-daemon`, "-config", daemonConfigPath];
+    const command = o.command ?? [`${DIST_BIN}/multus-daemon`];
+    const argv = [...(o.wrap ?? []), ...command, "-config", daemonConfigPath];
     const child = new Deno.Command(argv[0]!, {
       args: argv.slice(1),
       env: {
@@ -225,8 +232,9 @@ export async function daemonEnv(opts: DaemonOptions = {}): Promise<DaemonEnv> {
           `K8S_POD_INFRA_CONTAINER_ID=${call.containerId}`,
           `K8S_POD_UID=${call.pod.uid}`,
         ].join(";");
-        return runDist("multus-shim", {
+        return runDist(call.bin ?? "multus-shim", {
           env: {
+            ...call.env,
             CNI_COMMAND: call.command,
             CNI_CONTAINERID: call.containerId,
             CNI_NETNS: call.netns ?? base.netns.path,

@@ -19,13 +19,16 @@ export interface RunOutput {
   ms: number;
 }
 
-/** Runs `dist/bin/<name>` with exactly `env` (plus PATH) and `stdin`. */
+/**
+ * Runs `dist/bin/<name>` (or `name` itself when it is an absolute path) with exactly `env`
+ * (plus PATH) and `stdin`.
+ */
 export async function runDist(
   name: string,
   opts: { env?: Record<string, string>; stdin?: string; args?: string[]; timeoutMs?: number } = {},
 ): Promise<RunOutput> {
   const started = performance.now();
-  const child = new Deno.Command(`${DIST_BIN}/${name}`, {
+  const child = new Deno.Command(name.startsWith("/") ? name : `${DIST_BIN}/${name}`, {
     args: opts.args ?? [],
     env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ...opts.env },
     clearEnv: true,

@@ -42,7 +42,7 @@ export interface CniCall {
   conf?: Record<string, unknown>;
   /** Extra environment. */
   env?: Record<string, string>;
-  /** Binary name under dist/bin (default `multus`). */
+  /** Binary name under dist/bin, or an absolute path (default `multus`). */
   bin?: string;
   timeoutMs?: number;
 }

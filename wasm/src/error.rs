@@ -6,7 +6,7 @@ use std::fmt;
 
 /// A failed engine operation: a CNI error code, a message a person can act on, and
 /// optional details (for example every diagnostic of a config validation).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineError {
     /// The CNI error code (see [`code`]).
     pub code: u32,

@@ -5,7 +5,7 @@ use crate::cni::input::{field, json_kind};
 use serde_json::{Map, Value};
 
 /// What libcni reads from a plugin object: its `type` and its declared capabilities.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PluginConf {
     /// `type`: the plugin binary's name.
     pub plugin_type: String,

@@ -31,7 +31,7 @@ pub fn family(version: &str) -> Option<Family> {
 }
 
 /// A route (`types.Route`; the 1.1 fields are decoded in every version, as libcni does).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     /// `dst`.
     pub dst: Cidr,
@@ -50,7 +50,7 @@ pub struct Route {
 }
 
 /// DNS settings (`types.DNS`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Dns {
     /// `nameservers`.
     pub nameservers: Vec<String>,
@@ -63,7 +63,7 @@ pub struct Dns {
 }
 
 /// The `ip4`/`ip6` block of a 0.1.0/0.2.0 result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ip020 {
     /// `ip`.
     pub ip: Cidr,
@@ -74,7 +74,7 @@ pub struct Ip020 {
 }
 
 /// A 0.1.0/0.2.0 result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Result020 {
     /// `cniVersion`.
     pub version: String,
@@ -87,7 +87,7 @@ pub struct Result020 {
 }
 
 /// An interface; `mtu`, `socket_path` and `pci_id` exist in 1.x results only.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Interface {
     /// `name`.
     pub name: String,
@@ -104,7 +104,7 @@ pub struct Interface {
 }
 
 /// An IP of a 0.3.0+ result; `version` exists in 0.3.x/0.4.0 results only.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IpConfig {
     /// `version`, "4" or "6" (0.3.x/0.4.0 only).
     pub version: String,
@@ -118,7 +118,7 @@ pub struct IpConfig {
 
 /// A 0.3.x/0.4.0 or 1.x result (the same fields; which ones are written depends on the
 /// family).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResultList {
     /// `cniVersion`.
     pub version: String,
@@ -133,7 +133,7 @@ pub struct ResultList {
 }
 
 /// A decoded result of any version.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CniResult {
     /// A 0.1.0/0.2.0 result.
     V020(Result020),

@@ -103,8 +103,13 @@ pub fn generate(input: &Value) -> Result<Value, EngineError> {
     };
     let caps = capabilities(&master, Keep::All, false).map_err(invalid)?;
     let mut lines = String::new();
-    let mut line =
-        |key: &str, raw: String| lines.push_str(&format!("\n        \"{}\": {},", key, raw));
+    let mut line = |key: &str, raw: String| {
+        lines.push_str("\n        \"");
+        lines.push_str(key);
+        lines.push_str("\": ");
+        lines.push_str(&raw);
+        lines.push(',');
+    };
     if !caps.is_empty() {
         line("capabilities", gojson::marshal(&Value::Object(caps)));
     }
