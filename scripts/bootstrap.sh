@@ -8,7 +8,9 @@
 # Every step either succeeds or says which step failed, the command, the last lines of its
 # output and what to do, and exits non-zero. No step waits on a host that does not answer:
 # each network step has a time bound, and rustup is never asked to download anything.
-set -uo pipefail
+set -Eeuo pipefail
+# Anything outside step() that fails still says what and where, never exits silently.
+trap 'rc=$?; printf "bootstrap: failed (exit %s) at line %s: %s\nbootstrap: what to do: fix what the line needs (see above), then run this again\n" "$rc" "$LINENO" "$BASH_COMMAND" >&2; exit 1' ERR
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS="$ROOT/.tools"
