@@ -2,7 +2,9 @@
  * The daemon's Kubernetes access: pods of this node and NADs of every namespace served
  * from informer caches, the network-status written with one merge patch, events queued
  * off the critical path. In steady state a pod ADD makes one API request, the status
- * PATCH (Multus thick makes a GET and a PUT, plus one POST per interface).
+ * PATCH (Multus thick makes a GET and a PUT, plus one POST per interface). Under an RBAC
+ * role without pods/status `patch` (Multus's own), the first refused patch switches the
+ * daemon to Multus's GET and PUT: the cached pods are trimmed, so they are never PUT.
  *
  * Reads fall back to the API when the cache cannot answer: before the informers have
  * synced, for a NAD created a moment ago, and for a pod the cache has not seen after a
@@ -151,7 +153,8 @@ function cacheGetter(pods: Informer<KubePod>, wantUid: string): PodGetter {
  * - `nads.getNad`: the cache, else one live GET (a NAD created a moment ago; the API's
  *   NotFound when it does not exist).
  * - `status.writeNetworkStatus`: one merge patch of pods/status with the pod's UID, as the
- *   thin plugin does.
+ *   thin plugin does (where RBAC refuses the patch, a GET and a PUT; see
+ *   `../multus/status_write.ts`). One writer serves the daemon's life.
  * - `events`: `opts.events`.
  *
  * Objects handed out are copies: callers may not corrupt the cache.

@@ -57,6 +57,10 @@ class FakeClient implements KubeClient {
     if (this.patchError) return Promise.reject(this.patchError);
     return Promise.resolve({ metadata: { name, namespace } });
   }
+  updatePodStatus(namespace: string, name: string, pod: Pod): Promise<Pod> {
+    this.calls.push(`PUT ${namespace}/${name} ${JSON.stringify(pod)}`);
+    return Promise.resolve(pod);
+  }
   createEvent(): Promise<never> {
     throw new Error("events go through the sink");
   }
@@ -323,5 +327,42 @@ Deno.test("cachedKubeAccess() writes network-status with one UID-checked merge p
       (err: unknown) =>
         err instanceof CniError && err.message.includes('is no longer the pod with UID "uid-1"'),
     );
+  });
+});
+
+Deno.test("cachedKubeAccess() under a role without pods/status patch reads the pod whole and PUTs it, never the trimmed cached copy, and stops trying the patch", async () => {
+  const forbidden = new KubeApiError(403, {
+    method: "PATCH",
+    path: "/api/v1/namespaces/ns/pods/web-0/status",
+    status: {
+      kind: "Status",
+      code: 403,
+      reason: "Forbidden",
+      message: 'pods "web-0" is forbidden: User "u" cannot patch resource "pods/status"',
+    },
+  });
+  await withCache((c) => {
+    c.listedPods = [POD];
+    c.pods.set("ns/web-0", POD);
+    c.patchError = forbidden;
+  }, async ({ client, kube }) => {
+    const pod = await kube.pods.getPod("ns", "web-0", { uid: "uid-1", isDel: false });
+    ok(pod);
+    assertEquals(pod.metadata.annotations, { "k8s.v1.cni.cncf.io/networks": "macvlan" });
+    client.calls.length = 0;
+    assertEquals(await kube.status.writeNetworkStatus(pod, "[1]"), true);
+    const whole = structuredClone(POD);
+    whole.metadata.annotations = {
+      ...whole.metadata.annotations,
+      "k8s.v1.cni.cncf.io/network-status": "[1]",
+    };
+    assertEquals(client.calls, [
+      'PATCH ns/web-0 {"uid":"uid-1","annotations":{"k8s.v1.cni.cncf.io/network-status":"[1]"}}',
+      "GET pod ns/web-0",
+      `PUT ns/web-0 ${JSON.stringify(whole)}`,
+    ]);
+    client.calls.length = 0;
+    assertEquals(await kube.status.writeNetworkStatus(pod, "[2]"), true);
+    assertEquals(client.calls.map((c) => c.slice(0, 14)), ["GET pod ns/web", "PUT ns/web-0 {"]);
   });
 });

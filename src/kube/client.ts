@@ -93,6 +93,13 @@ export interface KubeClient {
    * `{"metadata":{"uid":...,"annotations":{...}}}`: one request, UID as a precondition.
    */
   patchPodStatus(namespace: string, name: string, patch: PodStatusPatch): Promise<Pod>;
+  /**
+   * `PUT /api/v1/namespaces/{ns}/pods/{name}/status` with the whole pod (client-go's
+   * `UpdateStatus`): the server keeps `spec` and replaces `status`, labels and annotations
+   * with the body's, so `pod` must be an object read whole from the API, never a trimmed
+   * copy. `metadata.uid` and `metadata.resourceVersion` in it are preconditions (409).
+   */
+  updatePodStatus(namespace: string, name: string, pod: Pod, opts?: CallOptions): Promise<Pod>;
   /** Posts a core/v1 Event (build it with `podEvent`). */
   createEvent(namespace: string, event: CoreEvent, opts?: CallOptions): Promise<CoreEvent>;
   /** Lists pods (all namespaces unless `namespace`). */
@@ -251,6 +258,13 @@ export function createKubeClient(config: KubeConnectionConfig, deps: KubeClientD
         ...call(patch),
       });
     },
+    updatePodStatus: (namespace, name, pod, opts) =>
+      rest.json<Pod>({
+        method: "PUT",
+        path: `${podPath(namespace, name)}/status`,
+        body: pod,
+        ...call(opts),
+      }),
     createEvent: (namespace, event, opts) =>
       rest.json<CoreEvent>({
         method: "POST",

@@ -91,6 +91,21 @@ Deno.test("patchPodStatus() sends one merge patch of pods/status with the UID pr
   assertEquals(counter.count({ method: "PATCH" }), 2);
 });
 
+Deno.test("updatePodStatus() PUTs the whole pod to pods/status as JSON", async () => {
+  const { client, t, counter } = setup(() => ({ body: POD }));
+  const pod = {
+    metadata: { name: "p", namespace: "ns", uid: "u1", resourceVersion: "7", labels: { a: "b" } },
+    spec: { nodeName: "n1" },
+  };
+  await client.updatePodStatus("ns", "p", pod);
+  const [req] = t.requests();
+  assertEquals(req!.method, "PUT");
+  assertEquals(req!.url, "https://api:6443/api/v1/namespaces/ns/pods/p/status");
+  assertEquals(req!.headers["content-type"], "application/json");
+  assertEquals(JSON.parse(req!.body!), pod);
+  assertEquals(counter.count({ method: "PUT" }), 1);
+});
+
 Deno.test("createEvent() POSTs the event to core/v1 events of the namespace", async () => {
   const { client, t } = setup((req) => ({ status: 201, body: JSON.parse(req.body!) }));
   const event = {

@@ -130,6 +130,11 @@ export function isUidMismatch(err: unknown): boolean {
     (err.status?.details?.causes ?? []).some((c) => c.field === "metadata.uid");
 }
 
+/** A 403 from the API: RBAC (or an admission plugin) refused the request. */
+export function isForbidden(err: unknown): boolean {
+  return err instanceof KubeApiError && err.code === 403;
+}
+
 /** A 401 from the API. */
 export function isUnauthorized(err: unknown): boolean {
   return err instanceof KubeApiError && err.code === 401;

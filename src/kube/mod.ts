@@ -31,6 +31,7 @@ export {
 } from "./client.ts";
 export {
   isConflict,
+  isForbidden,
   isNotFound,
   isRetriable,
   isUidMismatch,
@@ -50,6 +51,12 @@ export {
   type PodGetter,
   type PollClock,
 } from "./get_pod.ts";
+export {
+  DEFAULT_RETRY,
+  type RetryBackoff,
+  retryOnConflict,
+  type RetryOnConflictOptions,
+} from "./retry.ts";
 export { inClusterEnvSet, loadInClusterConfig, SERVICE_ACCOUNT_DIR } from "./in_cluster.ts";
 export { type KubeConnectionConfig, loadKubeconfig } from "./kubeconfig.ts";
 export type * from "./types.ts";

@@ -2,7 +2,8 @@
  * CNI ADD (Multus `CmdAdd`), shared by the thin plugin and the daemon: config,
  * readiness, pod, delegates, plan, the scratch cache written before any delegate runs,
  * requested interface names checked before anything is attached, delegates in order,
- * default routes, one network-status write, events. On any failure the delegates
+ * default routes, one network-status write, then the `AddedInterface` events (only for an
+ * ADD that succeeded). On any failure the delegates
  * already attempted are deleted in reverse order and the original error is returned
  * (cleanup failures go into its details). The master's result is returned.
  *
@@ -20,6 +21,7 @@ import {
   parseK8sArgs,
   type PlannedDelegate,
   planPodNetworks,
+  type PodEvent,
   type StatusInput,
 } from "../engine/multus.ts";
 import { loadConf, type LoadConfOptions, waitForReadiness } from "./config.ts";
@@ -146,21 +148,26 @@ async function checkInterfaceNames(
   }
 }
 
-async function writeStatusAndEvents(
+/**
+ * Writes network-status; returns the `AddedInterface` events, to be recorded only once
+ * the ADD has succeeded (events describe what happened: an ADD rolled back after a failed
+ * status write attached nothing).
+ */
+async function writeStatus(
   kube: KubeAccess,
   pod: Pod,
   inputs: StatusInput[],
   deps: MultusDeps,
-): Promise<void> {
+): Promise<PodEvent[]> {
   const { statuses, annotation, events } = buildNetworkStatus(inputs);
-  for (const event of events) kube.events.record(pod, event);
-  if (statuses.length === 0) return;
+  if (statuses.length === 0) return events;
   const written = await kube.status.writeNetworkStatus(pod, annotation);
   if (!written) {
     deps.logger.verbose(
       `warning: tolerated failure writing network status (pod ${pod.metadata.namespace}/${pod.metadata.name} not found)`,
     );
   }
+  return events;
 }
 
 /** Runs CNI ADD; returns the master delegate's result. */
@@ -290,15 +297,17 @@ async function addWithContext(
       throw withCleanup(CniError.from(err), problems);
     }
   }
+  let events: PodEvent[] = [];
   if (kube && pod) {
     try {
-      await writeStatusAndEvents(kube, pod, inputs, deps);
+      events = await writeStatus(kube, pod, inputs, deps);
     } catch (err) {
       const problems = await rollback(plan.delegates, rt, deps);
       throw withCleanup(cmdErr(k8s, err, "error setting the networks status: "), problems);
     }
   }
   if (!master) throw cmdErr(k8s, new CniError(CniCode.InvalidNetworkConfig, "no delegates to run"));
+  if (kube && pod) { for (const event of events) kube.events.record(pod, event); }
   return master;
 }
 

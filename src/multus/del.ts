@@ -1,7 +1,7 @@
 /**
  * CNI DEL (Multus `CmdDel`), best-effort, reverse-ordered, idempotent. It works with the
  * API server down and with the pod gone, because the delegates come from the scratch
- * cache. Every delegate's DEL is attempted; a real failure is reported to the runtime
+ * cache. It posts no events. Every delegate's DEL is attempted; a real failure is reported to the runtime
  * (Go Multus swallows it). A namespace that no longer exists is not a failure: the
  * delegates are called with an empty `CNI_NETNS`, as runtimes do, so they only release
  * what lives outside it (IPAM).
@@ -29,13 +29,16 @@ import {
   parseK8sArgs,
   planPodNetworks,
 } from "../engine/multus.ts";
-import type { MultusDeps, Pod } from "./deps.ts";
+import type { EventSink, MultusDeps, Pod } from "./deps.ts";
 import { type CommandOptions, describeArgs } from "./add.ts";
 import { loadConf } from "./config.ts";
 import { delDelegate, multusRuntime } from "./delegates.ts";
 import { cmdErr, messageOf } from "./errors.ts";
 import { clusterDelegates, podDelegates } from "./resolve.ts";
 import { readScratchCache, removeScratchCache } from "./state.ts";
+
+/** What a DEL records: nothing. */
+const NO_EVENTS: EventSink = { record: () => {}, flush: () => Promise.resolve() };
 
 /** Runs CNI DEL. */
 export async function cmdDel(
@@ -165,7 +168,8 @@ async function delegatesFromPod(
     deps.logger.error(`Multus: GetPod failed: ${messageOf(err)}, but continue to delete`);
   }
   if (!pod) return null;
-  const ctx = { conf, kube, pod, deps };
+  // A DEL records no events (a NAD that cannot be read was reported by the ADD, if any).
+  const ctx = { conf, kube: { ...kube, events: NO_EVENTS }, pod, deps };
   const base = await clusterDelegates(ctx).catch((err) => {
     throw cmdErr(k8s, err, "failed to get clusterNetwork/defaultNetworks: ");
   });

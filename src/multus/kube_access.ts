@@ -1,26 +1,19 @@
 /**
  * {@linkcode KubeAccess} over the lean Kubernetes client, as the thin plugin uses it:
- * live GETs with Multus's GetPod policy, NADs read live, network-status written with one
- * merge patch (UID as precondition), events sent as soon as they are recorded and
- * awaited before the process exits.
+ * live GETs with Multus's GetPod policy, NADs read live, network-status written by
+ * `status_write.ts` (one merge patch with the UID as precondition, or, where RBAC refuses
+ * the patch, an update of pods/status of the pod read at the start of the ADD), events
+ * sent as soon as they are recorded and awaited before the process exits.
  *
  * @module
  */
-import { CniCode, CniError } from "../cni/error.ts";
-import {
-  getPodWithRetry,
-  isNotFound,
-  isUidMismatch,
-  type KubeClient,
-  podEvent,
-  type PollClock,
-} from "../kube/mod.ts";
+import { getPodWithRetry, type KubeClient, podEvent, type PollClock } from "../kube/mod.ts";
 import type { Logger } from "../platform/log.ts";
 import type { DraSource, EventSink, KubeAccess, Nad, Pod } from "./deps.ts";
 import { messageOf } from "./errors.ts";
+import { networkStatusWriter } from "./status_write.ts";
 
-/** The network-status annotation key. */
-export const NETWORK_STATUS_ANNOTATION = "k8s.v1.cni.cncf.io/network-status";
+export { NETWORK_STATUS_ANNOTATION } from "./status_write.ts";
 
 /** Options of {@linkcode clientAccess}. */
 export interface ClientAccessOptions {
@@ -28,6 +21,8 @@ export interface ClientAccessOptions {
   clock?: PollClock;
   /** The node name for events' `source.host`. */
   nodeName?: string;
+  /** A number in [0, 1) for the status write's retry jitter (tests). */
+  random?: () => number;
 }
 
 /** Events sent right away; `flush` waits for all of them (failures are logged). */
@@ -49,8 +44,13 @@ export function immediateEvents(client: KubeClient, opts: ClientAccessOptions): 
   };
 }
 
-/** Kubernetes access for one plugin invocation. */
+/**
+ * Kubernetes access for one plugin invocation (or, under the daemon's caches, for the live
+ * reads and the status write of the daemon's life). The pods `getPod` returns are whole
+ * API objects, so the status write may update one of them without reading it again.
+ */
 export function clientAccess(client: KubeClient, opts: ClientAccessOptions): KubeAccess {
+  const wholePods = new WeakSet<object>();
   return {
     pods: {
       async getPod(namespace, name, { uid, isDel }): Promise<Pod | null> {
@@ -62,37 +62,20 @@ export function clientAccess(client: KubeClient, opts: ClientAccessOptions): Kub
           ...(opts.clock ? { clock: opts.clock } : {}),
         });
         if (r.warning) opts.logger.verbose(`warning: ${r.warning}`);
-        return "pod" in r ? r.pod as Pod : null;
+        if (!("pod" in r)) return null;
+        wholePods.add(r.pod);
+        return r.pod as Pod;
       },
     },
     nads: {
       getNad: async (namespace, name): Promise<Nad> => await client.getNad(namespace, name) as Nad,
     },
-    status: {
-      async writeNetworkStatus(pod, annotation): Promise<boolean> {
-        const { namespace, name, uid } = pod.metadata;
-        try {
-          await client.patchPodStatus(namespace, name, {
-            ...(uid ? { uid } : {}),
-            annotations: { [NETWORK_STATUS_ANNOTATION]: annotation },
-          });
-          return true;
-        } catch (err) {
-          if (isNotFound(err)) return false;
-          // A recreated pod: PATCH fails validation (uid is immutable, 422); a PUT would be 409.
-          if (isUidMismatch(err)) {
-            throw new CniError(
-              CniCode.TryAgainLater,
-              `SetNetworkStatus: pod ${namespace}/${name} is no longer the pod with UID "${uid}": ${
-                messageOf(err)
-              }`,
-              { cause: err },
-            );
-          }
-          throw err;
-        }
-      },
-    },
+    status: networkStatusWriter(client, {
+      logger: opts.logger,
+      wholePods,
+      ...(opts.clock ? { clock: opts.clock } : {}),
+      ...(opts.random ? { random: opts.random } : {}),
+    }),
     events: immediateEvents(client, opts),
     ...(client.getResourceClaim && client.listResourceSlices ? { dra: draSource(client) } : {}),
   };

@@ -49,6 +49,7 @@ try {
   await import("./thin_lifecycle_test.ts");
   await import("./thin_del_test.ts");
   await import("./thin_api_test.ts");
+  await import("./thin_status_test.ts");
   await import("./thin_bad_input_test.ts");
   await import("./thin_logging_test.ts");
 } finally {

@@ -1,5 +1,6 @@
 /**
- * Injected failures: "the next n matching requests fail with this Status".
+ * Injected failures: "the next n matching requests fail with this Status"; and actions
+ * run just before a matching request ("the pod is recreated as the status write arrives").
  *
  * @module
  */
@@ -63,5 +64,23 @@ export class FailurePlan {
   /** Drops every pending failure. */
   clear(): void {
     this.#pending.length = 0;
+  }
+}
+
+/** Actions to run just before a matching request is served (a race made to order). */
+export class RequestHooks {
+  readonly #pending: { match: RequestFilter | undefined; fn: () => void }[] = [];
+
+  /** `fn` runs once, just before the next request passing `match` is authorized and served. */
+  beforeNext(match: RequestFilter | undefined, fn: () => void): void {
+    this.#pending.push({ match, fn });
+  }
+
+  /** Runs (and forgets) the first action due for `record`, if any. */
+  run(record: RequestRecord): void {
+    const index = this.#pending.findIndex((p) => matchesRequest(record, p.match));
+    if (index < 0) return;
+    const [hook] = this.#pending.splice(index, 1);
+    hook?.fn();
   }
 }

@@ -12,6 +12,7 @@ export type { EventFilter, NadOptions, StoreControls } from "./controls.ts";
 export type { FailureSpec, OutageMode } from "./faults.ts";
 export type { KubeObject, ObjectMeta, Pod } from "./objects.ts";
 export type { RequestFilter, RequestRecord } from "./request_log.ts";
+export { MULTUS_CLUSTER_ROLE, type PolicyRule } from "./rbac.ts";
 export type { Verb } from "./routes.ts";
 export {
   type GroupResource,

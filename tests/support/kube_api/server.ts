@@ -16,6 +16,7 @@ import { createTestPki, type TestPki } from "../certs.ts";
 import { createAuthenticator, type TokenUser } from "./auth.ts";
 import { createStoreControls, type StoreControls } from "./controls.ts";
 import type { FailureSpec, OutageMode } from "./faults.ts";
+import type { PolicyRule } from "./rbac.ts";
 import type { RequestFilter, RequestRecord } from "./request_log.ts";
 import { ObjectStore } from "./store.ts";
 import { type KubeApiTls, Transport } from "./transport.ts";
@@ -38,6 +39,8 @@ export interface KubeApiDoubleOptions {
   readonly hostname?: string;
   /** Listen port (default 0: a free one). */
   readonly port?: number;
+  /** RBAC rules every user is held to (default: everything allowed); see `setRbac`. */
+  readonly rbac?: readonly PolicyRule[];
 }
 
 /** A running double: URL, controls, request log and fault injection. */
@@ -56,8 +59,19 @@ export interface KubeApiDouble extends StoreControls {
   readonly outage: OutageMode | null;
   /** Starts (`refuse`, `503`, `hang`) or ends (`null`) an outage; open watches are closed. */
   setOutage(mode: OutageMode | null): Promise<void>;
+  /**
+   * Holds every user to `rules` from now on, as an RBAC-enabled API server does (403
+   * Forbidden per verb, resource and subresource; e.g. `MULTUS_CLUSTER_ROLE` from
+   * `rbac.ts`); null allows everything again.
+   */
+  setRbac(rules: readonly PolicyRule[] | null): void;
   /** The next `count` requests passing `spec.match` fail with `spec`'s Status. */
   failNext(count: number, spec: FailureSpec): void;
+  /**
+   * Runs `fn` once, just before the next request passing `match` is authorized and served
+   * (e.g. recreate a pod as its status write arrives).
+   */
+  beforeNext(match: RequestFilter | undefined, fn: () => void): void;
   /** Logged requests passing `filter`, oldest first. */
   requests(filter?: RequestFilter): RequestRecord[];
   /** How many logged requests pass `filter`. */
@@ -87,6 +101,7 @@ export async function startKubeApiDouble(
     store: new ObjectStore({ historySize: options.historySize ?? 1000 }),
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
   });
+  transport.rbac = options.rbac ?? null;
   try {
     await transport.listen(options.port ?? 0, options.hostname ?? "127.0.0.1");
   } catch (error) {
@@ -109,7 +124,12 @@ export async function startKubeApiDouble(
       return transport.outage;
     },
     setOutage: (mode: OutageMode | null) => transport.setOutage(mode),
+    setRbac: (rules: readonly PolicyRule[] | null) => {
+      transport.rbac = rules;
+    },
     failNext: (count: number, spec: FailureSpec) => transport.failures.failNext(count, spec),
+    beforeNext: (match: RequestFilter | undefined, fn: () => void) =>
+      transport.hooks.beforeNext(match, fn),
     requests: (filter?: RequestFilter) => transport.log.requests(filter),
     count: (filter?: RequestFilter) => transport.log.count(filter),
     clearLog: () => transport.log.clear(),

@@ -15,7 +15,8 @@ import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { Authenticator, Credentials } from "./auth.ts";
 import { type ApiResponse, handleApiRequest } from "./dispatch.ts";
-import { FailurePlan, type OutageMode } from "./faults.ts";
+import { FailurePlan, type OutageMode, RequestHooks } from "./faults.ts";
+import { forbiddenStatus, type PolicyRule, rulesAllow } from "./rbac.ts";
 import { RequestLog, type RequestRecord } from "./request_log.ts";
 import { resolveRequest } from "./routes.ts";
 import { failureStatus } from "./status.ts";
@@ -52,10 +53,14 @@ export class Transport {
   readonly log: RequestLog = new RequestLog();
   /** Pending injected failures. */
   readonly failures: FailurePlan = new FailurePlan();
+  /** Actions due before matching requests. */
+  readonly hooks: RequestHooks = new RequestHooks();
   /** Delay before answering each request. */
   latencyMs = 0;
   /** The current outage, or null. */
   outage: OutageMode | null = null;
+  /** RBAC rules every user is held to; null allows everything. */
+  rbac: readonly PolicyRule[] | null = null;
   /** The listen address. */
   hostname = "127.0.0.1";
   /** The listen port (the chosen one once listening). */
@@ -195,6 +200,10 @@ export class Transport {
       if (!(await this.#passOutage(reply))) return;
     }
     if (!user) return reply({ kind: "json", status: 401, body: failureStatus(401) });
+    this.hooks.run(record);
+    if (this.rbac && !rulesAllow(this.rbac, info)) {
+      return reply({ kind: "json", status: 403, body: forbiddenStatus(user, info) });
+    }
     const failure = this.failures.take(record);
     if (failure) {
       const status = failure.status.code ?? 500;
