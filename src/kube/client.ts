@@ -67,6 +67,11 @@ export interface WatchOptions {
   signal: AbortSignal;
   /** Time allowed until the server answers the request (default the client's timeout). */
   timeoutMs?: number;
+  /**
+   * Called once the server has accepted the watch (its 200 answer, before any event): the
+   * moment a client knows it is connected, which may be long before the first change.
+   */
+  onOpen?: () => void;
 }
 
 /** The network-status write: one merge patch of pods/status. */
@@ -192,6 +197,7 @@ async function* watchStream<T extends KubeObject>(
     if (opts.signal.aborted && err instanceof TransportError && err.kind === "aborted") return;
     throw err;
   }
+  opts.onOpen?.();
   for await (const line of res.lines()) {
     if (line.trim() === "") continue;
     let event: WatchEvent<T>;

@@ -146,6 +146,23 @@ Deno.test("watchPods() streams newline-delimited events, skipping blank lines", 
   assertEquals(req.signal, ac.signal);
 });
 
+Deno.test("watchPods() calls onOpen once the server accepts the watch, before any event, and not on a refusal", async () => {
+  const order: string[] = [];
+  const { client } = setup(() => ({ lines: [JSON.stringify({ type: "ADDED", object: POD })] }));
+  const opts = {
+    resourceVersion: "5",
+    signal: new AbortController().signal,
+    onOpen: () => void order.push("open"),
+  };
+  for await (const e of client.watchPods(opts)) order.push(e.type);
+  assertEquals(order, ["open", "ADDED"]);
+  const refused = setup(() => ({ status: 503, body: statusBody(503, "ServiceUnavailable", "x") }));
+  await rejects(async () => {
+    for await (const _ of refused.client.watchPods(opts)) { /* nothing */ }
+  });
+  assertEquals(order, ["open", "ADDED"]);
+});
+
 Deno.test("watchPods() ends quietly when the signal aborts before the server answers", async () => {
   const ac = new AbortController();
   ac.abort();
