@@ -100,6 +100,16 @@ export interface KubeClient {
   patchPodStatus(namespace: string, name: string, patch: PodStatusPatch): Promise<Pod>;
   /** Posts a core/v1 Event (build it with `podEvent`). */
   createEvent(namespace: string, event: CoreEvent, opts?: CallOptions): Promise<CoreEvent>;
+  /**
+   * `PATCH /api/v1/namespaces/{ns}/events/{name}` with a strategic merge patch, as
+   * client-go's recorder updates a repeated event (`{"count":..,"lastTimestamp":..,"message":..}`).
+   */
+  patchEvent(
+    namespace: string,
+    name: string,
+    patch: Record<string, unknown>,
+    opts?: CallOptions,
+  ): Promise<CoreEvent>;
   /** Lists pods (all namespaces unless `namespace`). */
   listPods(opts?: ListOptions): Promise<KubeList<Pod>>;
   /**
@@ -262,6 +272,14 @@ export function createKubeClient(config: KubeConnectionConfig, deps: KubeClientD
         method: "POST",
         path: `/api/v1/namespaces/${seg(namespace)}/events`,
         body: event,
+        ...call(opts),
+      }),
+    patchEvent: (namespace, name, patch, opts) =>
+      rest.json<CoreEvent>({
+        method: "PATCH",
+        path: `/api/v1/namespaces/${seg(namespace)}/events/${seg(name)}`,
+        body: patch,
+        contentType: "application/strategic-merge-patch+json",
         ...call(opts),
       }),
     listPods: (opts = {}) =>

@@ -105,6 +105,18 @@ Deno.test("createEvent() POSTs the event to core/v1 events of the namespace", as
   assertEquals(t.requests()[0]!.headers["content-type"], "application/json");
 });
 
+Deno.test("patchEvent() sends a strategic merge patch of the named core/v1 event", async () => {
+  const { client, t } = setup((req) => ({ status: 200, body: JSON.parse(req.body!) }));
+  const patch = { count: 2, lastTimestamp: "2026-05-01T10:20:30Z", message: "Add eth0" };
+  assertEquals(await client.patchEvent("ns", "p.1", patch), patch);
+  const req = t.requests()[0]!;
+  assertEquals([req.method, req.url], [
+    "PATCH",
+    "https://api:6443/api/v1/namespaces/ns/events/p.1",
+  ]);
+  assertEquals(req.headers["content-type"], "application/strategic-merge-patch+json");
+});
+
 Deno.test("listPods() and listNads() pass selectors and paging; all namespaces by default", async () => {
   const { client, t } = setup(() => ({ body: { metadata: { resourceVersion: "5" }, items: [] } }));
   await client.listPods({ fieldSelector: "spec.nodeName=n1", limit: 500 });
