@@ -76,11 +76,19 @@ function describe(type: string, plugin?: PluginConf): string {
   return `type="${type}"${name}`;
 }
 
+/**
+ * How a failure is worded: libcni's `*NetworkList` calls say which plugin of the list
+ * failed (`plugin type="x" name="n" failed (add): `); its single-config calls
+ * (`AddNetwork`, `DelNetwork`) return the plugin's error as it is.
+ */
+type Wording = "list" | "single";
+
 async function runStep(
   step: { type: string; config: string; plugin?: PluginConf },
   command: Exclude<CniCommand, "VERSION">,
   conf: RuntimeConf | null,
   rt: CniRuntime,
+  wording: Wording = "list",
 ): Promise<string> {
   try {
     const path = await findInPath(step.type, rt.binDirs, rt.deps.fs);
@@ -95,6 +103,7 @@ async function runStep(
     });
     return await execPlugin(path, { stdin: step.config, env }, rt.deps, rt.invoke);
   } catch (err) {
+    if (wording === "single") throw CniError.from(err);
     throw CniError.from(err).withPrefix(
       `plugin ${describe(step.type, step.plugin)} failed (${VERB[command]}): `,
     );
@@ -108,10 +117,32 @@ async function runStep(
  * @throws {CniError} the first failure, prefixed `plugin type="x" failed (add): `; libcni
  *   does not roll back, the caller's DEL does.
  */
-export async function addNetworkList(
+export function addNetworkList(
   list: NetworkConfigList,
   conf: RuntimeConf,
   rt: CniRuntime,
+): Promise<CniResult> {
+  return add(list, conf, rt, "list");
+}
+
+/**
+ * ADD of a single network configuration (libcni `AddNetwork`; `list` is the one-plugin
+ * list of a `.conf`): as {@linkcode addNetworkList}, but a failure is the plugin's own
+ * error, with no `plugin ... failed (add): ` prefix.
+ */
+export function addNetwork(
+  list: NetworkConfigList,
+  conf: RuntimeConf,
+  rt: CniRuntime,
+): Promise<CniResult> {
+  return add(list, conf, rt, "single");
+}
+
+async function add(
+  list: NetworkConfigList,
+  conf: RuntimeConf,
+  rt: CniRuntime,
+  wording: Wording,
 ): Promise<CniResult> {
   checkAttachment({ containerId: conf.containerId, networkName: list.name, ifName: conf.ifName });
   let prev: CniResult | undefined;
@@ -124,10 +155,11 @@ export async function addNetworkList(
       capabilityArgs: conf.capabilityArgs,
       ...(prev ? { prevResult: prev } : {}),
     });
-    const stdout = await runStep({ type: plugin.type, config, plugin }, "ADD", conf, rt);
+    const stdout = await runStep({ type: plugin.type, config, plugin }, "ADD", conf, rt, wording);
     try {
       prev = decodeAddOutput(stdout, plugin.type, list.cniVersion);
     } catch (err) {
+      if (wording === "single") throw CniError.from(err);
       throw CniError.from(err).withPrefix(`plugin ${describe(plugin.type, plugin)} failed (add): `);
     }
   }
@@ -171,10 +203,11 @@ async function runPlan(
   list: NetworkConfigList,
   conf: RuntimeConf,
   rt: CniRuntime,
+  wording: Wording = "list",
 ): Promise<void> {
   for (const step of steps) {
     const plugin = list.plugins.find((p) => p.type === step.type);
-    await runStep({ ...step, ...(plugin ? { plugin } : {}) }, command, conf, rt);
+    await runStep({ ...step, ...(plugin ? { plugin } : {}) }, command, conf, rt, wording);
   }
 }
 
@@ -183,10 +216,31 @@ async function runPlan(
  * to the list's version; none below 0.4.0), then removes the cache file. A missing
  * cache means no prevResult; the cache is kept when a plugin fails.
  */
-export async function delNetworkList(
+export function delNetworkList(
   list: NetworkConfigList,
   conf: RuntimeConf,
   rt: CniRuntime,
+): Promise<void> {
+  return del(list, conf, rt, "list");
+}
+
+/**
+ * DEL of a single network configuration (libcni `DelNetwork`): as
+ * {@linkcode delNetworkList}, but a failure is the plugin's own error, unprefixed.
+ */
+export function delNetwork(
+  list: NetworkConfigList,
+  conf: RuntimeConf,
+  rt: CniRuntime,
+): Promise<void> {
+  return del(list, conf, rt, "single");
+}
+
+async function del(
+  list: NetworkConfigList,
+  conf: RuntimeConf,
+  rt: CniRuntime,
+  wording: Wording,
 ): Promise<void> {
   const cached = await cachedResultOrNone(list, conf, rt, true);
   const steps = planList({
@@ -195,7 +249,7 @@ export async function delNetworkList(
     capabilityArgs: conf.capabilityArgs,
     ...(cached ? { cachedResult: cached } : {}),
   });
-  await runPlan(steps, "DEL", list, conf, rt);
+  await runPlan(steps, "DEL", list, conf, rt, wording);
   await removeCachedResult(rt.deps.fs, rt.cacheDir, {
     networkName: list.name,
     containerId: conf.containerId,

@@ -1,9 +1,15 @@
 /**
  * The daemon's event recorder: `record()` queues an Event and returns at once, so the CNI
- * ADD never waits for the API server on its account; a few workers POST them in order of
+ * ADD never waits for the API server on its account; a few workers write them in order of
  * arrival, retry transient failures with backoff, and log what they cannot deliver. The
  * queue is bounded: in an API outage with a burst of pods it drops the oldest events
  * (counted and logged) rather than grow without limit.
+ *
+ * Before an Event is queued it goes through client-go's correlation, as Go Multus's
+ * recorder does (`EventCorrelator` in `src/kube/event_correlator.ts`): similar events are
+ * combined into one object, a repeated one PATCHes the existing object's count, and each
+ * pod has a token bucket, so a crash-looping pod writes a bounded number of objects. Writes
+ * to the same Event object go out one after another, in the order recorded.
  *
  * @module
  */
@@ -11,18 +17,30 @@ import {
   type CallOptions,
   type CoreEvent,
   isConflict,
+  isNotFound,
   isRetriable,
   podEvent,
 } from "../kube/mod.ts";
+import {
+  EventCorrelator,
+  type EventCorrelatorOptions,
+  type EventPatch,
+} from "../kube/event_correlator.ts";
 import type { EventSink, Pod } from "../multus/deps.ts";
 import type { PodEvent } from "../engine/multus.ts";
 import { type Clock, realClock } from "../platform/clock.ts";
 import type { Logger } from "../platform/log.ts";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 
-/** The one call the queue makes. */
+/** The two calls the queue makes. */
 export interface EventPoster {
   createEvent(namespace: string, event: CoreEvent, opts?: CallOptions): Promise<CoreEvent>;
+  patchEvent(
+    namespace: string,
+    name: string,
+    patch: Record<string, unknown>,
+    opts?: CallOptions,
+  ): Promise<CoreEvent>;
 }
 
 /** Settings of an {@linkcode EventQueue}. */
@@ -44,6 +62,8 @@ export interface EventQueueOptions {
   timeoutMs?: number;
   /** Event times and retry sleeps (default the real clock). */
   clock?: Clock;
+  /** Aggregation, spam-filter and cache settings (default client-go's; `now` is the clock's). */
+  correlation?: Omit<EventCorrelatorOptions, "now">;
 }
 
 /** Counters of an {@linkcode EventQueue}. */
@@ -54,13 +74,18 @@ export interface EventQueueStats {
   failed: number;
   /** Events dropped unsent because the queue was full (or closed). */
   dropped: number;
+  /** Events not written because their pod's spam-filter bucket was empty. */
+  filtered: number;
   /** Events waiting or in flight. */
   pending: number;
 }
 
 interface Item {
   namespace: string;
+  /** The whole Event: created, or the fallback when the object to patch is gone. */
   event: CoreEvent;
+  /** Set when an existing object (named as `event`) is to be patched. */
+  patch?: EventPatch;
 }
 
 function messageOf(err: unknown): string {
@@ -81,12 +106,16 @@ function messageOf(err: unknown): string {
 export class EventQueue implements EventSink {
   readonly #o: EventQueueOptions;
   readonly #clock: Clock;
+  readonly #correlator: EventCorrelator;
+  /** The last write of each Event object in flight (writes to one object are serial). */
+  readonly #writes = new Map<string, Promise<void>>();
   readonly #queue: Item[] = [];
   #head = 0;
   #active = 0;
   #sent = 0;
   #failed = 0;
   #dropped = 0;
+  #filtered = 0;
   #closed = false;
   readonly #stop = new AbortController();
   readonly #idle = new Set<() => void>();
@@ -95,9 +124,16 @@ export class EventQueue implements EventSink {
   constructor(options: EventQueueOptions) {
     this.#o = options;
     this.#clock = options.clock ?? realClock;
+    this.#correlator = new EventCorrelator({
+      ...options.correlation,
+      now: () => this.#clock.now(),
+    });
   }
 
-  /** Queues an Event about `pod` (built now, as client-go's recorder does) and returns. */
+  /**
+   * Queues an Event about `pod` (built and correlated now, as client-go's recorder does)
+   * and returns.
+   */
   record(pod: Pod, event: PodEvent): void {
     if (this.#closed) {
       this.#drop(1, "the event queue is closed");
@@ -108,7 +144,17 @@ export class EventQueue implements EventSink {
       ...(this.#o.nodeName ? { host: this.#o.nodeName } : {}),
       now: new Date(this.#clock.now()),
     });
-    this.#queue.push({ namespace: pod.metadata.namespace || "default", event: body });
+    const c = this.#correlator.correlate(body);
+    if (c.action === "skip") {
+      this.#filtered++;
+      return;
+    }
+    const namespace = pod.metadata.namespace || "default";
+    this.#queue.push(
+      c.action === "patch"
+        ? { namespace, event: c.event, patch: c.patch }
+        : { namespace, event: c.event },
+    );
     const max = this.#o.maxPending ?? 1000;
     if (this.#waiting > max) {
       this.#take();
@@ -159,6 +205,7 @@ export class EventQueue implements EventSink {
       sent: this.#sent,
       failed: this.#failed,
       dropped: this.#dropped,
+      filtered: this.#filtered,
       pending: this.#pending,
     };
   }
@@ -202,7 +249,7 @@ export class EventQueue implements EventSink {
 
   async #work(): Promise<void> {
     try {
-      for (let item = this.#take(); item; item = this.#take()) await this.#send(item);
+      for (let item = this.#take(); item; item = this.#take()) await this.#write(item);
     } finally {
       this.#active--;
       this.#settle();
@@ -214,6 +261,32 @@ export class EventQueue implements EventSink {
     for (const fn of [...this.#idle]) fn();
   }
 
+  /** Sends `item` after the writes to the same object taken before it. */
+  async #write(item: Item): Promise<void> {
+    const name = item.event.metadata.name ?? "";
+    const before = this.#writes.get(name);
+    const mine = before ? before.then(() => this.#send(item)) : this.#send(item);
+    this.#writes.set(name, mine);
+    await mine;
+    if (this.#writes.get(name) === mine) this.#writes.delete(name);
+  }
+
+  /** A PATCH of the existing object, or a POST when there is none (client-go's order). */
+  async #put(item: Item, opts: CallOptions): Promise<void> {
+    const { namespace, event, patch } = item;
+    if (patch) {
+      try {
+        await this.#o.client.patchEvent(namespace, event.metadata.name ?? "", { ...patch }, opts);
+        return;
+      } catch (err) {
+        // Gone (expired, never created, deleted): create it whole, with its count.
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    const { resourceVersion: _, ...metadata } = event.metadata;
+    await this.#o.client.createEvent(namespace, { ...event, metadata }, opts);
+  }
+
   async #send(item: Item): Promise<void> {
     const attempts = Math.max(1, this.#o.attempts ?? 4);
     const backoff = new Backoff(this.#o.backoff);
@@ -221,7 +294,7 @@ export class EventQueue implements EventSink {
       `event ${item.event.reason} for pod ${item.namespace}/${item.event.involvedObject.name}`;
     for (let attempt = 1;; attempt++) {
       try {
-        await this.#o.client.createEvent(item.namespace, item.event, {
+        await this.#put(item, {
           timeoutMs: this.#o.timeoutMs ?? 10_000,
           signal: this.#stop.signal,
         });

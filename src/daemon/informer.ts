@@ -80,7 +80,7 @@ export interface InformerOptions<T extends KubeObject> {
 export interface InformerHealth {
   /** The first LIST completed. */
   synced: boolean;
-  /** A LIST or watch event arrived since the last failure. */
+  /** A LIST answer, an accepted watch or a watch event since the last failure. */
   connected: boolean;
   /** Epoch ms of the last LIST or watch event (bookmarks included), or null. */
   lastEventAt: number | null;
@@ -343,8 +343,18 @@ export class Informer<T extends KubeObject> {
     this.#failing = true;
   }
 
+  /** A LIST answer or watch event arrived. */
   #alive(): void {
     this.#lastEventAt = this.#clock.now();
+    this.#open();
+  }
+
+  /**
+   * The API server answered: connected from now on. Called by {@linkcode Informer.#alive}
+   * and when a watch request is accepted, which after an outage is the moment of the
+   * reconnect (the first change may come much later).
+   */
+  #open(): void {
     if (this.#connected) return;
     this.#connected = true;
     if (this.#failing) {
@@ -424,6 +434,7 @@ export class Informer<T extends KubeObject> {
         allowWatchBookmarks: true,
         timeoutSeconds,
         signal: watch.signal,
+        onOpen: () => this.#open(),
       });
       for await (const event of untilAborted(stream, watch.signal)) {
         events++;

@@ -17,6 +17,8 @@ function pod(name: string, rv: string, extra: Record<string, unknown> = {}): Pod
 
 /** A watch stream the test feeds by hand; it ends when told or when its signal aborts. */
 class Stream implements AsyncIterable<WatchEvent<Pod>> {
+  /** Whether the server's answer is held back: no onOpen() call, no event. */
+  held = false;
   readonly #events: Array<WatchEvent<Pod> | "end" | Error> = [];
   #wake: (() => void) | undefined;
 
@@ -34,6 +36,8 @@ class Stream implements AsyncIterable<WatchEvent<Pod>> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent<Pod>> {
+    // The request goes out on the first next(), and the server answers it (as the client does).
+    if (!this.held) this.opts.onOpen?.();
     for (;;) {
       const next = this.#events.shift();
       if (next === undefined) {
@@ -243,7 +247,7 @@ Deno.test("Informer reconnects with backoff after transport errors and 503s and 
     ];
     api.current.push(new TransportError("reset", "connection reset by peer"));
     await eventually("a new watch", () => api.watches.length === 2);
-    assertEquals(inf.health().connected, false, "no event since the failure");
+    await eventually("the accepted watch", () => inf.health().connected);
     assertEquals(api.current.opts.resourceVersion, "11");
     api.current.push({ type: "ADDED", object: pod("b", "12") });
     await eventually("the add", () => inf.get("ns", "b") !== undefined);
@@ -251,6 +255,50 @@ Deno.test("Informer reconnects with backoff after transport errors and 503s and 
     assertEquals([h.connected, h.reconnects, h.errors, h.relists], [true, 1, 4, 0]);
     assertEquals(api.lists.length, 1);
     assertEquals(rec.log, ["add a@5", "update a@5->11", "add b@12"]);
+  });
+});
+
+Deno.test("Informer logs 'connected to the API server again' when the watch is accepted, before any event", async () => {
+  const api = new FakeApi();
+  api.listAnswers = [podList("10", pod("a", "5"))];
+  const lines: string[] = [];
+  const logger = {
+    ...silentLogger,
+    verbose: (m: string) => void lines.push(`[verbose] ${m}`),
+    error: (m: string) => void lines.push(`[error] ${m}`),
+  };
+  await withInformer(api, { logger }, async (inf) => {
+    await eventually("a watch", () => api.watches.length === 1);
+    api.watchFailures = [new TransportError("refused", "connect: connection refused")];
+    api.current.push(new TransportError("reset", "connection reset by peer"));
+    await eventually("a new watch", () => api.watches.length === 2);
+    await eventually("the accepted watch", () => inf.health().connected);
+    assertEquals(lines, [
+      "[verbose] pods informer: synced 1 objects at 10",
+      "[error] pods informer: watch failed: connection reset by peer; retrying with backoff",
+      "[verbose] pods informer: connected to the API server again",
+    ]);
+    const h = inf.health();
+    assertEquals([h.connected, h.reconnects, h.errors], [true, 1, 2]);
+    assertEquals(inf.resourceVersion, "10", "no event arrived");
+  });
+});
+
+Deno.test("Informer is not connected again while the watch request waits for its answer", async () => {
+  const api = new FakeApi();
+  api.listAnswers = [podList("10", pod("a", "5"))];
+  await withInformer(api, {}, async (inf) => {
+    await eventually("a watch", () => api.watches.length === 1);
+    const original = api.watch.bind(api);
+    api.watch = (opts) => {
+      const s = original(opts);
+      (s as Stream).held = true;
+      return s;
+    };
+    api.current.push(new TransportError("reset", "connection reset by peer"));
+    await eventually("a new watch", () => api.watches.length === 2);
+    await new Promise((r) => setTimeout(r, 20));
+    assertEquals([inf.health().connected, inf.health().reconnects], [false, 0]);
   });
 });
 

@@ -64,6 +64,9 @@ class FakeClient implements KubeClient {
   createEvent(): Promise<never> {
     throw new Error("events go through the sink");
   }
+  patchEvent(): Promise<never> {
+    throw new Error("events go through the sink");
+  }
   listPods(opts?: { fieldSelector?: string }): Promise<KubeList<Pod>> {
     this.calls.push(`LIST pods ${opts?.fieldSelector ?? ""}`);
     return Promise.resolve({ metadata: { resourceVersion: "10" }, items: this.listedPods });

@@ -255,6 +255,13 @@ export async function createPromMetrics(opts: PromMetricsOptions = {}): Promise<
       [],
     ),
   );
+  const queueFiltered = cumulative(
+    counter(
+      "multus_event_queue_filtered_total",
+      "Kubernetes Events not written: their pod's spam-filter bucket was empty (client-go's).",
+      [],
+    ),
+  );
   const readUsage = opts.processUsage === undefined ? processUsage : opts.processUsage;
   if (readUsage) registerProcessGauges(prom, registry, readUsage);
 
@@ -311,6 +318,7 @@ export async function createPromMetrics(opts: PromMetricsOptions = {}): Promise<
       queueSent({}, stats.sent);
       queueFailed({}, stats.failed);
       queueDropped({}, stats.dropped);
+      queueFiltered({}, stats.filtered);
     },
     async render(): Promise<RenderedMetrics> {
       opts.onScrape?.(metrics);

@@ -217,8 +217,8 @@ Deno.test("createPromMetrics() reports API requests, informer health and the eve
     objects: 0,
     resourceVersion: "",
   });
-  metrics.eventQueue({ sent: 10, failed: 0, dropped: 1, pending: 4 });
-  metrics.eventQueue({ sent: 12, failed: 2, dropped: 1, pending: 0 });
+  metrics.eventQueue({ sent: 10, failed: 0, dropped: 1, filtered: 0, pending: 4 });
+  metrics.eventQueue({ sent: 12, failed: 2, dropped: 1, filtered: 3, pending: 0 });
   let exp = await scrape(metrics);
   const api = "multus_api_requests_total";
   assertEquals(value(exp, api, { verb: "patch", resource: "pods/status", code: "200" }), 2);
@@ -239,6 +239,7 @@ Deno.test("createPromMetrics() reports API requests, informer health and the eve
   assertEquals(value(exp, "multus_event_queue_pending"), 0);
   assertEquals(value(exp, "multus_event_queue_sent_total"), 12);
   assertEquals(value(exp, "multus_event_queue_dropped_total"), 1);
+  assertEquals(value(exp, "multus_event_queue_filtered_total"), 3);
   assertEquals(value(exp, "multus_event_queue_failed_total"), 2);
 
   // The informer was re-created: its totals restart from 0; the counter never goes down.
@@ -337,7 +338,7 @@ Deno.test("noopMetrics records nothing and costs nothing measurable", () => {
     noopMetrics.delegateFinished("bridge", "ADD", 0.1, true);
     noopMetrics.apiRequest("get", "pods", 200);
     noopMetrics.setInformerHealth("pods", health);
-    noopMetrics.eventQueue({ sent: 0, failed: 0, dropped: 0, pending: 0 });
+    noopMetrics.eventQueue({ sent: 0, failed: 0, dropped: 0, filtered: 0, pending: 0 });
   }
   const perCall = (performance.now() - t0) / 1_200_000;
   assert(perCall < 0.001, `a noop call took ${perCall} ms`);

@@ -67,6 +67,11 @@ export interface WatchOptions {
   signal: AbortSignal;
   /** Time allowed until the server answers the request (default the client's timeout). */
   timeoutMs?: number;
+  /**
+   * Called once the server has accepted the watch (its 200 answer, before any event): the
+   * moment a client knows it is connected, which may be long before the first change.
+   */
+  onOpen?: () => void;
 }
 
 /** The network-status write: one merge patch of pods/status. */
@@ -102,6 +107,16 @@ export interface KubeClient {
   updatePodStatus(namespace: string, name: string, pod: Pod, opts?: CallOptions): Promise<Pod>;
   /** Posts a core/v1 Event (build it with `podEvent`). */
   createEvent(namespace: string, event: CoreEvent, opts?: CallOptions): Promise<CoreEvent>;
+  /**
+   * `PATCH /api/v1/namespaces/{ns}/events/{name}` with a strategic merge patch, as
+   * client-go's recorder updates a repeated event (`{"count":..,"lastTimestamp":..,"message":..}`).
+   */
+  patchEvent(
+    namespace: string,
+    name: string,
+    patch: Record<string, unknown>,
+    opts?: CallOptions,
+  ): Promise<CoreEvent>;
   /** Lists pods (all namespaces unless `namespace`). */
   listPods(opts?: ListOptions): Promise<KubeList<Pod>>;
   /**
@@ -199,6 +214,7 @@ async function* watchStream<T extends KubeObject>(
     if (opts.signal.aborted && err instanceof TransportError && err.kind === "aborted") return;
     throw err;
   }
+  opts.onOpen?.();
   for await (const line of res.lines()) {
     if (line.trim() === "") continue;
     let event: WatchEvent<T>;
@@ -270,6 +286,14 @@ export function createKubeClient(config: KubeConnectionConfig, deps: KubeClientD
         method: "POST",
         path: `/api/v1/namespaces/${seg(namespace)}/events`,
         body: event,
+        ...call(opts),
+      }),
+    patchEvent: (namespace, name, patch, opts) =>
+      rest.json<CoreEvent>({
+        method: "PATCH",
+        path: `/api/v1/namespaces/${seg(namespace)}/events/${seg(name)}`,
+        body: patch,
+        contentType: "application/strategic-merge-patch+json",
         ...call(opts),
       }),
     listPods: (opts = {}) =>

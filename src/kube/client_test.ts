@@ -120,6 +120,18 @@ Deno.test("createEvent() POSTs the event to core/v1 events of the namespace", as
   assertEquals(t.requests()[0]!.headers["content-type"], "application/json");
 });
 
+Deno.test("patchEvent() sends a strategic merge patch of the named core/v1 event", async () => {
+  const { client, t } = setup((req) => ({ status: 200, body: JSON.parse(req.body!) }));
+  const patch = { count: 2, lastTimestamp: "2026-05-01T10:20:30Z", message: "Add eth0" };
+  assertEquals(await client.patchEvent("ns", "p.1", patch), patch);
+  const req = t.requests()[0]!;
+  assertEquals([req.method, req.url], [
+    "PATCH",
+    "https://api:6443/api/v1/namespaces/ns/events/p.1",
+  ]);
+  assertEquals(req.headers["content-type"], "application/strategic-merge-patch+json");
+});
+
 Deno.test("listPods() and listNads() pass selectors and paging; all namespaces by default", async () => {
   const { client, t } = setup(() => ({ body: { metadata: { resourceVersion: "5" }, items: [] } }));
   await client.listPods({ fieldSelector: "spec.nodeName=n1", limit: 500 });
@@ -159,6 +171,23 @@ Deno.test("watchPods() streams newline-delimited events, skipping blank lines", 
     "https://api:6443/api/v1/pods?watch=true&resourceVersion=5&fieldSelector=spec.nodeName%3Dn1&allowWatchBookmarks=true&timeoutSeconds=300",
   );
   assertEquals(req.signal, ac.signal);
+});
+
+Deno.test("watchPods() calls onOpen once the server accepts the watch, before any event, and not on a refusal", async () => {
+  const order: string[] = [];
+  const { client } = setup(() => ({ lines: [JSON.stringify({ type: "ADDED", object: POD })] }));
+  const opts = {
+    resourceVersion: "5",
+    signal: new AbortController().signal,
+    onOpen: () => void order.push("open"),
+  };
+  for await (const e of client.watchPods(opts)) order.push(e.type);
+  assertEquals(order, ["open", "ADDED"]);
+  const refused = setup(() => ({ status: 503, body: statusBody(503, "ServiceUnavailable", "x") }));
+  await rejects(async () => {
+    for await (const _ of refused.client.watchPods(opts)) { /* nothing */ }
+  });
+  assertEquals(order, ["open", "ADDED"]);
 });
 
 Deno.test("watchPods() ends quietly when the signal aborts before the server answers", async () => {

@@ -6,9 +6,11 @@
  */
 import { CniError } from "../cni/error.ts";
 import {
+  addNetwork,
   addNetworkList,
   checkNetworkList,
   type CniRuntime,
+  delNetwork,
   delNetworkList,
   type RuntimeConf,
 } from "../cni/conflist.ts";
@@ -73,7 +75,10 @@ export function addDelegate(
   rt: CniRuntime,
   deps: Pick<MultusDeps, "observeDelegate" | "now"> = { now: Date.now },
 ): Promise<CniResult> {
-  return observed(d, "ADD", deps, () => addNetworkList(d.list, runtimeConf(d), rt));
+  // libcni words a failing conflist plugin (`plugin type=... failed (add): `); Multus calls
+  // AddNetwork for a single conf, whose error is the plugin's own.
+  const add = d.isConflist ? addNetworkList : addNetwork;
+  return observed(d, "ADD", deps, () => add(d.list, runtimeConf(d), rt));
 }
 
 /**
@@ -92,7 +97,7 @@ export async function delDelegate(
       d,
       "DEL",
       opts.deps ?? { now: Date.now },
-      () => delNetworkList(d.list, runtimeConf(d, opts.netns), rt),
+      () => (d.isConflist ? delNetworkList : delNetwork)(d.list, runtimeConf(d, opts.netns), rt),
     );
   } catch (err) {
     throw d.isConflist

@@ -86,4 +86,5 @@ Deno.test("deviceTaker() names the source that failed", async () => {
   }, null);
   const err = await assertRejects(() => take("r/nic"), DeviceLookupError);
   assertEquals((err as DeviceLookupError).source, "ResourceClient");
+  assertEquals((err as DeviceLookupError).noInstance, true, "no socket, no checkpoint");
 });

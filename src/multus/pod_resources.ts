@@ -120,9 +120,18 @@ export function devicesFromCheckpoint(json: string, podUid: string): DeviceMap {
 }
 
 /**
+ * The node offers no device information: no pod-resources socket and no readable
+ * checkpoint (what Multus reports as `failed to get a ResourceClient instance`).
+ */
+export class NoResourceClientError extends Error {
+  override readonly name = "NoResourceClientError";
+}
+
+/**
  * The pod's devices from the kubelet (see the module doc).
  *
- * @throws {Error} naming the socket or the checkpoint file and what failed.
+ * @throws {NoResourceClientError} when neither the socket nor a readable checkpoint exists.
+ * @throws {Error} naming the socket and what failed when listing through it fails.
  */
 export async function podDeviceMap(
   pod: { namespace: string; name: string; uid: string },
@@ -148,14 +157,14 @@ export async function podDeviceMap(
   const checkpoint = `${root}/device-plugins/kubelet_internal_checkpoint`;
   const json = await deps.fs.readText(checkpoint);
   if (json === null) {
-    throw new Error(
+    throw new NoResourceClientError(
       `neither the kubelet's pod-resources socket ${socket} nor its checkpoint ${checkpoint} exists`,
     );
   }
   try {
     return devicesFromCheckpoint(json, pod.uid);
   } catch (err) {
-    throw new Error(
+    throw new NoResourceClientError(
       `error reading the kubelet checkpoint ${checkpoint}: ${(err as Error).message}`,
     );
   }

@@ -43,6 +43,7 @@ const CONF_EXTENSIONS = [".conf", ".json", ".conflist"];
 
 /** The CNI code for a failed API read: 7 for a missing object, 11 when worth retrying. */
 function apiErrorCode(err: unknown): number {
+  if (err instanceof CniError) return err.code;
   if (isNotFound(err)) return CniCode.InvalidNetworkConfig;
   if (isRetriable(err)) return CniCode.TryAgainLater;
   return CniCode.Internal;
@@ -70,6 +71,20 @@ async function configFromDir(name: string, dir: string, deps: MultusDeps): Promi
 }
 
 /**
+ * The NAD `namespace/name`. An empty name (the empty item of `net1,`) is refused without
+ * a request, with client-go's words, so that Multus's `cannot find a
+ * network-attachment-definition () in namespace (ns): ...` follows.
+ */
+function getNad(kube: KubeAccess, namespace: string, name: string): Promise<Nad> {
+  if (name === "") {
+    return Promise.reject(
+      new CniError(CniCode.InvalidNetworkConfig, "resource name may not be empty"),
+    );
+  }
+  return kube.nads.getNad(namespace, name);
+}
+
+/**
  * A NAD's delegate (Multus `getKubernetesDelegate`); records `NoNetworkFound` on the pod
  * when the NAD cannot be read.
  */
@@ -82,7 +97,7 @@ export async function nadDelegate(
   if (!kube) throw new CniError(CniCode.InvalidNetworkConfig, "no Kubernetes client to read NADs");
   let nad;
   try {
-    nad = await (fetched ?? kube.nads.getNad(element.namespace, element.name));
+    nad = await (fetched ?? getNad(kube, element.namespace, element.name));
   } catch (err) {
     const why =
       `cannot find a network-attachment-definition (${element.name}) in namespace (${element.namespace}): ${
@@ -103,9 +118,12 @@ export async function nadDelegate(
       deviceID = await ctx.takeDevice(cfg.resourceName);
     } catch (err) {
       const source = err instanceof DeviceLookupError ? err.source : "ResourceClient";
+      const what = err instanceof DeviceLookupError && err.noInstance
+        ? "a ResourceClient instance"
+        : `resourceMap from ${source}`;
       throw new CniError(
         CniCode.TryAgainLater,
-        `getKubernetesDelegate: failed to get resourceMap from ${source}: ${messageOf(err)}`,
+        `getKubernetesDelegate: failed to get ${what}: ${messageOf(err)}`,
         { cause: err },
       );
     }
@@ -126,10 +144,13 @@ export async function nadDelegate(
 export class DeviceLookupError extends Error {
   /** `ResourceClient` (kubelet) or `DRA client`. */
   readonly source: "ResourceClient" | "DRA client";
+  /** The node has no device information at all (Multus: no ResourceClient instance). */
+  readonly noInstance: boolean;
 
   constructor(source: DeviceLookupError["source"], cause: unknown) {
     super(messageOf(cause), { cause });
     this.source = source;
+    this.noInstance = cause instanceof Error && cause.name === "NoResourceClientError";
   }
 }
 
@@ -313,7 +334,7 @@ export async function podDelegates(
     const key = `${e.namespace}/${e.name}`;
     let p = fetches.get(key);
     if (!p) {
-      p = kube.nads.getNad(e.namespace, e.name);
+      p = getNad(kube, e.namespace, e.name);
       p.catch(() => {}); // awaited (and reported) by nadDelegate
       fetches.set(key, p);
     }

@@ -4,8 +4,10 @@
  */
 import { assert, assertEquals, assertMatch, assertRejects } from "../support/assert.ts";
 import {
+  addNetwork,
   addNetworkList,
   checkNetworkList,
+  delNetwork,
   delNetworkList,
   gcNetworkList,
   statusNetworkList,
@@ -305,4 +307,26 @@ Deno.test("statusNetworkList() passes a plugin's code 50 through; below 1.1.0 no
     rt,
   );
   assertEquals((await recorded(rec)).map((c) => c.command), ["STATUS"]);
+});
+
+Deno.test("addNetwork()/delNetwork() fail with the plugin's own error; the *NetworkList calls name the plugin, as libcni", async () => {
+  requireRoot();
+  await using tmp = await tempDir();
+  const rec = `${tmp.path}/rec.jsonl`;
+  const rt = testRuntime(`${tmp.path}/cache`);
+  const plugin = {
+    type: "cnitest-record",
+    recordFile: rec,
+    fail: { ADD: { code: 11, msg: "no free address" }, DEL: { code: 11, msg: "resource busy" } },
+  };
+  const l = list({ cniVersion: "1.0.0", name: "cnitestwords", plugins: [plugin] });
+  const c = conf("ctr-words", "/var/run/netns/none");
+  const single = await assertRejects(() => addNetwork(l, c, rt), CniError);
+  assertEquals([single.code, single.message], [11, "no free address"]);
+  const inList = await assertRejects(() => addNetworkList(l, c, rt), CniError);
+  assertEquals(inList.message, 'plugin type="cnitest-record" failed (add): no free address');
+  const del = await assertRejects(() => delNetwork(l, c, rt), CniError);
+  assertEquals(del.message, "resource busy");
+  const delList = await assertRejects(() => delNetworkList(l, c, rt), CniError);
+  assertEquals(delList.message, 'plugin type="cnitest-record" failed (delete): resource busy');
 });

@@ -313,13 +313,13 @@ Deno.test("cachedKubeAccess(): a steady-state ADD makes exactly one API request,
       '[{"name":"cbr0"}]',
     );
     // Each event takes 3 s to send: none has been sent, so the ADD path did not wait.
-    assertEquals(events.stats(), { sent: 0, failed: 0, dropped: 0, pending: 3 });
+    assertEquals(events.stats(), { sent: 0, failed: 0, dropped: 0, filtered: 0, pending: 3 });
     assert(await events.drain(15_000));
     assertEquals(
       api.events({ reason: "AddedInterface", objectName: "web-0" }).map((e) => e["message"]).sort(),
       ["Add net1", "Add net2", "Add net3"],
     );
-    assertEquals(events.stats(), { sent: 3, failed: 0, dropped: 0, pending: 0 });
+    assertEquals(events.stats(), { sent: 3, failed: 0, dropped: 0, filtered: 0, pending: 0 });
     events.close();
   });
 });

@@ -396,6 +396,29 @@ Deno.test("createEvent() posts the event client-go's recorder would post", async
   });
 });
 
+Deno.test("patchEvent() updates an event's count, lastTimestamp and message; 404 when it is gone", async () => {
+  await withToken(async ({ api, client }) => {
+    const c = await client({ caData: api.caPem!, token: TOKEN });
+    const pod = await c.getPod("ns", "web-0");
+    const created = await c.createEvent(
+      "ns",
+      podEvent(pod, { type: "Normal", reason: "AddedInterface", message: "Add eth0", host: "n1" }),
+    );
+    const name = created.metadata.name!;
+    const patch = { count: 7, lastTimestamp: "2031-01-02T03:04:05Z", message: "Add eth0 again" };
+    const patched = await c.patchEvent("ns", name, patch);
+    assertEquals([patched.count, patched.lastTimestamp, patched.message], [
+      7,
+      patch.lastTimestamp,
+      patch.message,
+    ]);
+    const [stored] = api.events({ reason: "AddedInterface" });
+    assertEquals([stored!["count"], stored!["firstTimestamp"]], [7, created.firstTimestamp]);
+    const err = await assertRejects(() => c.patchEvent("ns", "gone.1", patch), KubeApiError);
+    assertEquals(err.code, 404);
+  });
+});
+
 async function take<T>(it: AsyncIterator<T>, until: (item: T) => boolean, max = 50): Promise<T[]> {
   const seen: T[] = [];
   while (seen.length < max) {

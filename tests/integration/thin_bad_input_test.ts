@@ -164,6 +164,24 @@ Deno.test("multus ADD refuses an unknown NAD, naming it, and records NoNetworkFo
   ]]);
 });
 
+Deno.test("multus ADD with an empty item in a text annotation ('blue,') looks up the NAD '()' in the pod's namespace and fails as Multus does", async () => {
+  requireRoot();
+  await using env = await multusEnv();
+  env.bridgeNad("default", "blue", "10.241.0.0/24");
+  const pod = env.pod("trailing", { [NETWORKS]: "blue," });
+  // client-go refuses a GET without a name before sending it (Go Multus thin's words; Go's
+  // daemon asks its lister, which says `... "" not found`). No request is made.
+  const msg =
+    "cannot find a network-attachment-definition () in namespace (default): resource name may not be empty";
+  await assertAddRefused(env, pod, {
+    code: 7,
+    msg:
+      `${LOADING}TryLoadPodDelegates: error in getting k8s network for pod: GetNetworkDelegates: failed getting the delegate: getKubernetesDelegate: ${msg}`,
+  });
+  const events = env.api.events({ objectName: "trailing", reason: "NoNetworkFound" });
+  assertEquals(events.map((e) => e["message"]), [msg]);
+});
+
 Deno.test("multus ADD refuses a NAD whose spec.config is not JSON", async () => {
   requireRoot();
   await using env = await multusEnv();
@@ -243,7 +261,7 @@ Deno.test("multus ADD with the 3rd delegate failing rolls back: the namespace an
   assertEquals(err.details, "pool exhausted");
   assertEquals(
     err.msg,
-    `[default/rollback/${pod.uid}:vfs]: error adding container to network "vfs": plugin type="cnitest-record" name="vfs" failed (add): no free virtual function`,
+    `[default/rollback/${pod.uid}:vfs]: error adding container to network "vfs": no free virtual function`,
   );
   assertEquals(await names(env.netns.name), ["lo"]);
   assertEquals(await env.leases(), [], "host-local released both addresses");
@@ -347,7 +365,7 @@ Deno.test("multus ADD with a delegate whose plugin is not installed fails naming
   assertEquals(add.code, 1);
   assertEquals(
     cniError(add).msg,
-    `[default/nobin/${pod.uid}:nobin]: error adding container to network "nobin": plugin type="nosuchplugin" name="nobin" failed (add): failed to find plugin "nosuchplugin" in path [${
+    `[default/nobin/${pod.uid}:nobin]: error adding container to network "nobin": failed to find plugin "nosuchplugin" in path [${
       env.cniPath.replaceAll(":", " ")
     }]`,
   );

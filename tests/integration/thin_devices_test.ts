@@ -86,7 +86,7 @@ Deno.test("multus ADD reads the kubelet checkpoint without the socket, and fails
   assertEquals(err.code, 11);
   assert(
     err.msg.includes(
-      `getKubernetesDelegate: failed to get resourceMap from ResourceClient: neither the kubelet's pod-resources socket ${kubeletDir}/pod-resources/kubelet.sock nor its checkpoint ${kubeletDir}/device-plugins/kubelet_internal_checkpoint exists`,
+      `getKubernetesDelegate: failed to get a ResourceClient instance: neither the kubelet's pod-resources socket ${kubeletDir}/pod-resources/kubelet.sock nor its checkpoint ${kubeletDir}/device-plugins/kubelet_internal_checkpoint exists`,
     ),
     err.msg,
   );

@@ -55,6 +55,8 @@ export interface KubeApiDouble extends StoreControls {
   readonly pki: TestPki | undefined;
   /** Delay before answering each request. */
   latencyMs: number;
+  /** Interval of BOOKMARK events on watches opened from now on (the option's value first). */
+  bookmarkIntervalMs: number;
   /** The current outage, or null. */
   readonly outage: OutageMode | null;
   /** Starts (`refuse`, `503`, `hang`) or ends (`null`) an outage; open watches are closed. */
@@ -119,6 +121,12 @@ export async function startKubeApiDouble(
     },
     set latencyMs(value: number) {
       transport.latencyMs = value;
+    },
+    get bookmarkIntervalMs() {
+      return transport.bookmarkIntervalMs;
+    },
+    set bookmarkIntervalMs(value: number) {
+      transport.bookmarkIntervalMs = value;
     },
     get outage() {
       return transport.outage;

@@ -57,6 +57,8 @@ export class Transport {
   readonly hooks: RequestHooks = new RequestHooks();
   /** Delay before answering each request. */
   latencyMs = 0;
+  /** Interval of BOOKMARK events on watches opened from now on. */
+  bookmarkIntervalMs: number;
   /** The current outage, or null. */
   outage: OutageMode | null = null;
   /** RBAC rules every user is held to; null allows everything. */
@@ -76,6 +78,7 @@ export class Transport {
   /** Wires the transport; {@linkcode Transport.listen} starts it. */
   constructor(options: TransportOptions) {
     this.#options = options;
+    this.bookmarkIntervalMs = options.bookmarkIntervalMs;
     this.store = options.store;
   }
 
@@ -214,7 +217,7 @@ export class Transport {
       query: url.searchParams,
       contentType,
       body,
-    }, { bookmarkIntervalMs: this.#options.bookmarkIntervalMs });
+    }, { bookmarkIntervalMs: this.bookmarkIntervalMs });
     if (result.kind !== "watch") return reply(result);
     if (res.destroyed) return;
     record.status = 200;
