@@ -132,6 +132,7 @@ export const LAZY_MODULES = [
   "src/kube/yaml.ts",
   "src/platform/grpc_unix.ts",
   "src/platform/http_node.ts",
+  "src/multus/local_del.ts",
 ] as const;
 
 /**

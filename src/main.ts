@@ -49,7 +49,8 @@ async function main(): Promise<number> {
   }
   if (name === "multus-shim" || sub === "shim") {
     const { runShim } = await import("./shim/main.ts");
-    return await runShim();
+    const { delOnNode } = await import("./multus/del_on_node.ts");
+    return await runShim({ localDel: delOnNode });
   }
   if (name === "passthru" || sub === "passthru") {
     const { runPassthru } = await import("./passthru/main.ts");

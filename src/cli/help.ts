@@ -41,8 +41,10 @@ The thick plugin: the runtime execs it per pod with CNI_COMMAND and the other CN
 variables set and the network config on stdin. It forwards the call to multus-daemon over
 the unix socket in the config's daemonSocketDir (default /run/multus/), waiting up to
 daemonReadyTimeoutSeconds for the daemon to be ready, and prints the daemon's result or
-CNI error. Run with no arguments and no CNI_COMMAND, it prints the CNI versions it
-supports. It takes no flags but --version and --help.
+CNI error. A DEL never waits for the daemon: when it does not answer, the shim runs the
+DEL itself from the node's caches (cniDir), so nothing is leaked. Run with no arguments
+and no CNI_COMMAND, it prints the CNI versions it supports. It takes no flags but
+--version and --help.
 
 Example (as the runtime runs it):
   CNI_COMMAND=ADD CNI_CONTAINERID=c1 CNI_NETNS=/var/run/netns/p1 CNI_IFNAME=eth0 \\

@@ -24,6 +24,7 @@ export function daemonCommands(
 ): DaemonCommands {
   const commandOptions: CommandOptions = {
     conf: { overlay: opts.overlay, dropKeys: opts.dropKeys },
+    uniqueArgs: true,
   };
   return {
     async cni(req: CniRequest): Promise<CniResult | void> {

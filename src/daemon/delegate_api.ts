@@ -51,6 +51,7 @@ export async function runDelegateRequest(
       ? req.command
       : "ADD",
     secondaryOnly: true,
+    uniqueArgs: true,
   });
   const d = plan.delegates[0]!;
   const rt = multusRuntime(conf, deps, args.path);

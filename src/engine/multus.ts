@@ -306,6 +306,12 @@ export function planPodNetworks(opts: {
    * no master): the daemon's `/delegate` API, which attaches one extra network.
    */
   secondaryOnly?: boolean;
+  /**
+   * Each `CNI_ARGS` key once (the daemon, as Go Multus's daemon sends): a runtime pair
+   * whose key is set only fills an empty value, and a `MAC`/`IP` request replaces one.
+   * Off, the runtime's pairs are appended after Multus's as the thin plugin does.
+   */
+  uniqueArgs?: boolean;
 }): PodNetworkPlan {
   return callEngine("pod_network_plan", opts) as PodNetworkPlan;
 }

@@ -5,6 +5,7 @@
  */
 import { runShim } from "../shim/main.ts";
 import { programName } from "../platform/process.ts";
+import { delOnNode } from "../multus/del_on_node.ts";
 
 programName();
-Deno.exit(await runShim());
+Deno.exit(await runShim({ localDel: delOnNode }));

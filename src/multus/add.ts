@@ -44,6 +44,11 @@ const ECMP_MESSAGE = "multus does not support ECMP for default-route";
 /** Options of the Multus commands (thick mode passes the daemon's overlay). */
 export interface CommandOptions {
   conf?: LoadConfOptions;
+  /**
+   * Delegates get each `CNI_ARGS` key once (the daemon; see `planPodNetworks`). The thin
+   * plugin appends the runtime's pairs to Multus's, as Go Multus does.
+   */
+  uniqueArgs?: boolean;
 }
 
 /** Loads the config, the k8s args and the Kubernetes access every command starts with. */
@@ -179,7 +184,7 @@ export async function cmdAdd(
   const { conf, k8s, kube } = await commandContext(args, deps, opts);
   deps.logger.debug(`CmdAdd: ${describeArgs(args)}`);
   try {
-    return await addWithContext(args, deps, { conf, k8s, kube });
+    return await addWithContext(args, deps, { conf, k8s, kube, uniqueArgs: !!opts.uniqueArgs });
   } finally {
     await kube?.events.flush();
   }
@@ -188,7 +193,12 @@ export async function cmdAdd(
 async function addWithContext(
   args: CmdArgs,
   deps: MultusDeps,
-  { conf, k8s, kube }: { conf: MultusConf; k8s: K8sArgs; kube: KubeAccess | null },
+  { conf, k8s, kube, uniqueArgs }: {
+    conf: MultusConf;
+    k8s: K8sArgs;
+    kube: KubeAccess | null;
+    uniqueArgs: boolean;
+  },
 ): Promise<CniResult> {
   try {
     await waitForReadiness(conf, deps);
@@ -240,6 +250,7 @@ async function addWithContext(
       cniArgs: args.args,
       k8sArgs: k8s,
       delegates,
+      uniqueArgs,
     });
   } catch (err) {
     // Go checks the gateways inside TryLoadPodDelegates, hence its wrapping.

@@ -47,6 +47,7 @@ export async function cmdCheck(
     k8sArgs: k8s,
     delegates,
     command: "CHECK",
+    uniqueArgs: !!opts.uniqueArgs,
   });
   const rt = multusRuntime(conf, deps, args.path);
   for (const d of plan.delegates) await checkDelegate(d, rt, deps);

@@ -85,6 +85,7 @@ export async function cmdDel(
       k8sArgs: k8s,
       delegates,
       command: "DEL",
+      uniqueArgs: !!opts.uniqueArgs,
     });
     for (const d of [...plan.delegates].reverse()) {
       deps.logger.verbose(

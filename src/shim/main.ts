@@ -10,6 +10,8 @@ import { processStdio } from "../platform/stdio.ts";
 import { unixRequest } from "../platform/unix_http.ts";
 import { BUILD_INFO } from "../_build_info.ts";
 import type * as Engine from "../engine/mod.ts";
+import type { CmdArgs } from "../cni/skel.ts";
+import type { Logger } from "../platform/log.ts";
 import { importLazily } from "../platform/lazy_import.ts";
 import { forwardingChecks } from "./checks.ts";
 import { shimFuncs } from "./shim.ts";
@@ -19,8 +21,14 @@ import { shimFuncs } from "./shim.ts";
 const engine = (): Promise<typeof Engine> =>
   importLazily<typeof Engine>(new URL("../engine/mod.ts", import.meta.url));
 
+/** Options of {@linkcode runShim}. */
+export interface RunShimOptions {
+  /** Runs DEL on the node when the daemon does not answer (see `multus/local_del.ts`). */
+  localDel?(args: CmdArgs, logger: Logger): Promise<void>;
+}
+
 /** Runs one shim invocation; returns the exit code. */
-export function runShim(): Promise<number> {
+export function runShim(opts: RunShimOptions = {}): Promise<number> {
   const logger = new MultusLogger({ level: "panic", toStderr: false });
   return pluginMain(
     shimFuncs({
@@ -34,6 +42,7 @@ export function runShim(): Promise<number> {
         }),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       now: () => Date.now(),
+      ...(opts.localDel ? { localDel: (args: CmdArgs) => opts.localDel!(args, logger) } : {}),
     }),
     {
       about: `multus-deno shim version:${BUILD_INFO.version} commit:${BUILD_INFO.commit}`,

@@ -4,9 +4,11 @@
  * (`POST /cni` with `{"env": ..., "config": "<base64 stdin>"}`) and prints the answer.
  *
  * ADD, CHECK, GC and STATUS first wait for `/readyz` (polled every 100 ms, bounded). DEL
- * makes one `/healthz` probe and never blocks sandbox teardown when the daemon is gone;
- * but when the daemon answers that a delegate's DEL failed, that error reaches the
- * runtime (Go Multus's shim always exits 0 on DEL). The result is printed in the shim
+ * makes one `/healthz` probe (2 s) and never waits for a daemon that does not answer
+ * (gone, restarting, stopped): it runs the DEL itself on the node from the node's caches
+ * (`local_del.ts`), so no lease or cache entry is left behind (Go Multus's shim returns
+ * success without deleting anything). A delegate's DEL failure, reported by the daemon or
+ * met locally, reaches the runtime (Go Multus's shim always exits 0 on DEL). The result is printed in the shim
  * config's `cniVersion` (the daemon sends it converted; otherwise the skel converts).
  *
  * @module
@@ -42,6 +44,11 @@ export interface ShimDeps {
   readyTimeoutMs?: number;
   /** How long a CNI request may take (default 5 minutes). */
   requestTimeoutMs?: number;
+  /**
+   * Runs DEL on the node when the daemon does not answer (the real one loads
+   * `local_del.ts`); absent, such a DEL is skipped with an error logged.
+   */
+  localDel?(args: CmdArgs): Promise<void>;
 }
 
 const DEFAULT_SOCKET_DIR = "/run/multus/";
@@ -205,6 +212,20 @@ export function shimFuncs(deps: ShimDeps): PluginFuncs {
     },
     async del(args): Promise<void> {
       const conf = prepare(args);
+      // The daemon does not answer: the sandbox must still be torn down, and its
+      // attachments released now, since no later call will name them again.
+      const withoutDaemon = async (why: string): Promise<void> => {
+        if (!deps.localDel) {
+          deps.logger.error(`CmdDel (shim): ${why}; DEL skipped`);
+          return;
+        }
+        deps.logger.error(`CmdDel (shim): ${why}; running DEL on the node`);
+        try {
+          await deps.localDel(args);
+        } catch (err) {
+          throw CniError.from(err).withPrefix("CmdDel (shim): ");
+        }
+      };
       try {
         const health = await deps.request(conf.socketPath, {
           method: "GET",
@@ -213,21 +234,18 @@ export function shimFuncs(deps: ShimDeps): PluginFuncs {
         });
         if (health.status !== 200) throw new Error(`/healthz answered ${health.status}`);
       } catch (err) {
-        // The daemon is gone: the sandbox must still be torn down.
-        deps.logger.error(
-          `CmdDel (shim): CheckAPIReadyNow: Daemon not reachable over socketfile: ${
+        return await withoutDaemon(
+          `CheckAPIReadyNow: Daemon not reachable over socketfile: ${
             err instanceof Error ? err.message : err
-          }; DEL skipped`,
+          }`,
         );
-        return;
       }
       try {
         await post(args, conf, deps);
       } catch (err) {
         const e = CniError.from(err);
         if (e.message.startsWith("failed to send CNI request")) {
-          deps.logger.error(`CmdDel (shim): ${e.message}; DEL skipped`);
-          return;
+          return await withoutDaemon(e.message);
         }
         throw e.withPrefix("CmdDel (shim): ");
       }

@@ -121,6 +121,41 @@ Deno.test("shim DEL reports a delegate failure the daemon answers with", async (
   assertEquals(err.message, "CmdDel (shim): errors: Link not found");
 });
 
+Deno.test("shim DEL runs the DEL on the node when /healthz gets no answer, once, without polling", async () => {
+  const deps = fakeDeps({});
+  const local: string[] = [];
+  deps.localDel = (a) => {
+    local.push(a.containerId);
+    return Promise.resolve();
+  };
+  await shimFuncs(deps).del(args("DEL"));
+  assertEquals(deps.calls, ["GET /healthz @/run/multus/multus.sock"]);
+  assertEquals(local, ["c1"]);
+});
+
+Deno.test("shim DEL runs the DEL on the node when /cni cannot be sent, and not when the daemon answered", async () => {
+  const deps = fakeDeps({
+    "/healthz": [ok(), ok()],
+    "/cni": [new UnixHttpError("other", "POST http://dummy/cni: connection reset"), ok()],
+  });
+  let local = 0;
+  deps.localDel = () => {
+    local++;
+    return Promise.resolve();
+  };
+  await shimFuncs(deps).del(args("DEL"));
+  assertEquals(local, 1);
+  await shimFuncs(deps).del(args("DEL"));
+  assertEquals(local, 1, "the daemon ran the second DEL");
+});
+
+Deno.test("shim DEL reports a delegate failure met by the DEL on the node", async () => {
+  const deps = fakeDeps({});
+  deps.localDel = () => Promise.reject(new CniError(11, "errors: backend unreachable"));
+  const err = await assertRejects(() => shimFuncs(deps).del(args("DEL")), CniError);
+  assertEquals([err.code, err.message], [11, "CmdDel (shim): errors: backend unreachable"]);
+});
+
 Deno.test("base64() matches btoa for every padding length and for non-ASCII text", () => {
   for (
     const text of [

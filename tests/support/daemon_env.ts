@@ -61,7 +61,7 @@ export interface DaemonEnv extends MultusEnv {
     timeoutMs?: number;
     /** The executable (default `dist/bin/multus-shim`), e.g. an installed copy. */
     bin?: string;
-    /** Extra environment. */
+    /** Extra environment (it may replace the CNI_* variables, `CNI_ARGS` included). */
     env?: Record<string, string>;
   }): Promise<RunOutput>;
   /** One HTTP request to the daemon's socket. */
@@ -234,13 +234,13 @@ export async function daemonEnv(opts: DaemonOptions = {}): Promise<DaemonEnv> {
         ].join(";");
         return runDist(call.bin ?? "multus-shim", {
           env: {
-            ...call.env,
             CNI_COMMAND: call.command,
             CNI_CONTAINERID: call.containerId,
             CNI_NETNS: call.netns ?? base.netns.path,
             CNI_IFNAME: call.ifName ?? "eth0",
             CNI_PATH: `${DEBIAN_CNI_BIN}:${TEST_CNI_BIN}`,
             CNI_ARGS: args,
+            ...call.env,
           },
           stdin: JSON.stringify(call.conf ?? env.shimConf()),
           timeoutMs: call.timeoutMs ?? 120_000,

@@ -212,7 +212,12 @@ fn read_multus(
     }
     f.boolean("namespaceIsolation", false);
     f.bool_map("capabilities");
+    // Ours, carried into the generated config for the shim.
+    let shim_ready = f.number("daemonReadyTimeoutSeconds");
     take_errors(f, problems);
+    if let Some(n) = shim_ready.filter(|n| *n <= 0.0) {
+        problems.push(format!("daemonReadyTimeoutSeconds must be greater than 0, got {}", n));
+    }
     if auto && cni_version.is_empty() {
         warnings.push(
             "the CNI version is a mandatory parameter when the '-multus-config-file=auto' option is used"

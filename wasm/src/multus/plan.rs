@@ -34,8 +34,8 @@ struct Route {
 
 /// `pod_network_plan`. Input `{"conf": MultusConf, "containerId", "netns", "ifName",
 /// "cniArgs", "k8sArgs", "delegates": DelegateConf[], "command"?: "ADD" | "DEL" |
-/// "CHECK", "secondaryOnly"?: bool}` (ADD by default); answers `{"delegates":
-/// PlannedDelegate[], "scratchCache"}`.
+/// "CHECK", "secondaryOnly"?: bool, "uniqueArgs"?: bool}` (ADD by default); answers
+/// `{"delegates": PlannedDelegate[], "scratchCache"}`.
 ///
 /// * The master is the first delegate, unless `secondaryOnly` (the daemon's `/delegate`
 ///   API, Go Multus's `cmdDelegateAdd`): then no delegate is the master and each takes
@@ -50,6 +50,8 @@ struct Route {
 ///   true except for the families it requested itself.
 /// * ADD adds `MAC` and `IP` pairs to `CNI_ARGS` for the requests, validated with
 ///   Multus's messages.
+/// * `uniqueArgs` (the daemon): each `CNI_ARGS` key once (see `runtime::base_args`); a
+///   `MAC`/`IP` request replaces a runtime pair of that key.
 /// * DEL never fails on a request: names are not checked, an ECMP conflict or an
 ///   invalid gateway only drops `defaultRoute`, and `MAC`/`IP` are not added.
 pub fn pod_network_plan(input: &Value) -> Result<Value, EngineError> {
@@ -75,7 +77,13 @@ pub fn pod_network_plan(input: &Value) -> Result<Value, EngineError> {
         Some(Value::Bool(b)) => *b,
         Some(other) => return Err(bad_input("secondaryOnly", "a boolean", other)),
     };
-    let base_args = runtime::base_args(input.get("k8sArgs").unwrap_or(&Value::Null), cni_args)?;
+    let unique_args = match input.get("uniqueArgs") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => return Err(bad_input("uniqueArgs", "a boolean", other)),
+    };
+    let base_args =
+        runtime::base_args(input.get("k8sArgs").unwrap_or(&Value::Null), cni_args, unique_args)?;
     let delegates = opt_array(input, "delegates")?.map(Vec::as_slice).unwrap_or(&[]);
     if delegates.is_empty() {
         return Err(EngineError::new(
@@ -116,7 +124,13 @@ pub fn pod_network_plan(input: &Value) -> Result<Value, EngineError> {
         }
         let mut args = base_args.clone();
         if command == Command::Add {
-            args.extend(runtime::request_args(d)?);
+            for (key, value) in runtime::request_args(d)? {
+                // The pod's own request wins over a runtime pair of the same key.
+                match args.iter_mut().find(|(k, _)| unique_args && *k == key) {
+                    Some(slot) => slot.1 = value,
+                    None => args.push((key, value)),
+                }
+            }
         }
         let master = i == 0 && !secondary_only;
         let (caps, devinfo) =

@@ -32,6 +32,8 @@ struct Daemon {
     override_name: bool,
     cni_config_dir: String,
     autoconfig_dir: String,
+    /// Ours: the shim's bound on waiting for `/readyz` (a positive number, as written).
+    shim_ready_timeout: Option<Value>,
 }
 
 impl Daemon {
@@ -80,6 +82,10 @@ fn read_daemon(raw: &Map<String, Value>) -> Result<Daemon, EngineError> {
         override_name: f.boolean("overrideNetworkName", false),
         cni_config_dir: f.string("cniConfigDir", DEFAULT_CNI_CONFIG_DIR),
         autoconfig_dir: f.string("multusAutoconfigDir", ""),
+        shim_ready_timeout: f
+            .number("daemonReadyTimeoutSeconds")
+            .filter(|n| *n > 0.0)
+            .and_then(|_| f.get("daemonReadyTimeoutSeconds").cloned()),
         strings,
         log_options,
     };
@@ -220,7 +226,7 @@ fn primary_name(doc: &Map<String, Value>) -> Result<String, EngineError> {
     }
 }
 
-/// `json.Marshal(MultusConf)` after `Generate` cleared `cniConfigDir`,
+/// `json.Marshal(MultusConf)` (plus our `daemonReadyTimeoutSeconds`) after `Generate` cleared `cniConfigDir`,
 /// `multusConfigFile`, `multusAutoconfigDir`, `multusMasterCNI`, `forceCNIVersion` and
 /// `readinessindicatorfile`: struct field order, `omitempty` except `cniVersion`,
 /// `name` and `type`.
@@ -257,6 +263,10 @@ fn marshal(d: &Daemon, caps: &Map<String, Value>, name: &str, cluster_network: &
     string(&mut parts, "daemonSocketDir", d.get("daemonSocketDir"), false);
     if d.override_name {
         parts.push(("overrideNetworkName", "true".into()));
+    }
+    // Not a Multus key (its shim always waits 60 s): ours, last, only when set.
+    if let Some(v) = &d.shim_ready_timeout {
+        parts.push(("daemonReadyTimeoutSeconds", gojson::marshal(v)));
     }
     struct_text(&parts)
 }

@@ -31,8 +31,16 @@ const REQUEST_KEYS: [&str; 7] = [
 /// `createRuntimeConf`'s fixed pairs, then every `k=v` of the process's `CNI_ARGS`
 /// (split on `;`, then on the first `=`; a pair without `=` is skipped). A pair fills an
 /// existing key whose value is empty when its own value is not; any other pair is
-/// appended, so duplicates such as `IgnoreUnknown=1` are kept, as in Multus.
-pub(crate) fn base_args(k8s: &Value, cni_args: &str) -> Result<Vec<(String, String)>, EngineError> {
+/// appended, so duplicates such as `IgnoreUnknown=1` are kept, as in Multus's thin plugin.
+///
+/// `unique` (thick mode): a key is never repeated. A pair whose key is already set only
+/// fills an empty value; other keys are appended once. Go Multus's daemon reads `CNI_ARGS`
+/// from its own environment, where there is none, so its delegates get each key once.
+pub(crate) fn base_args(
+    k8s: &Value,
+    cni_args: &str,
+    unique: bool,
+) -> Result<Vec<(String, String)>, EngineError> {
     object(k8s, "k8sArgs")?;
     let get = |key: &str| opt_str(k8s, key).map(|v| v.unwrap_or("").to_string());
     let mut args = vec![
@@ -50,6 +58,14 @@ pub(crate) fn base_args(k8s: &Value, cni_args: &str) -> Result<Vec<(String, Stri
             Some(kv) => kv,
             None => continue,
         };
+        if unique {
+            match args.iter_mut().find(|(k, _)| k == key) {
+                Some(slot) if slot.1.is_empty() => slot.1 = value.to_string(),
+                Some(_) => {}
+                None => args.push((key.to_string(), value.to_string())),
+            }
+            continue;
+        }
         let slot = args.iter_mut().find(|(k, v)| k == key && v.is_empty() && !value.is_empty());
         match slot {
             Some(slot) => slot.1 = value.to_string(),
