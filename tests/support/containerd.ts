@@ -8,9 +8,9 @@
  *
  * A missing containerd, runc or ctr fails the fixture with what to install: the tier never
  * skips. Dispose removes every sandbox through CRI (bounded), stops containerd (SIGKILL
- * after 10 s), kills the runtime shims and sandbox processes it left, unmounts what is
- * mounted under the temp dir, removes the cgroups under the fixture's cgroup parent, the
- * shim sockets and the temp dir, even after a failure.
+ * after 10 s), kills the runtime shims and sandbox processes it left, removes their libcni
+ * cache entries, unmounts what is mounted under the temp dir, removes the cgroups under the
+ * fixture's cgroup parent, the shim sockets and the temp dir, even after a failure.
  *
  * @module
  */
@@ -140,9 +140,12 @@ export async function startContainerd(): Promise<Containerd> {
   let exited: Promise<Deno.CommandStatus> | null = null;
   const cri = criClient(socket, { timeoutMs: 60_000 });
   const dispose = async (): Promise<void> => {
-    if (child && exited) await removeSandboxes(criClient(socket, { timeoutMs: 30_000 }));
+    const ids = child && exited
+      ? await removeSandboxes(criClient(socket, { timeoutMs: 30_000 }))
+      : [];
     if (child && exited) await stopProcess(child, exited);
-    await killShims(socket);
+    ids.push(...await killShims(socket));
+    await removeLibcniCache(ids);
     await unmountUnder(dir);
     await removeCgroups(cgroupParent);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
@@ -218,12 +221,34 @@ export async function startContainerd(): Promise<Containerd> {
   };
 }
 
-/** Stops and removes every sandbox CRI still lists (best effort, each call bounded). */
-async function removeSandboxes(cri: CriClient): Promise<void> {
+/**
+ * Stops and removes every sandbox CRI still lists (best effort, each call bounded); returns
+ * their IDs.
+ */
+async function removeSandboxes(cri: CriClient): Promise<string[]> {
   const list = await cri.listPodSandbox().catch(() => []);
   for (const s of list) {
     await cri.stopPodSandbox(s.id).catch(() => {});
     await cri.removePodSandbox(s.id).catch(() => {});
+  }
+  return list.map((s) => s.id);
+}
+
+/**
+ * Removes libcni's cache entries (containerd's, in /var/lib/cni) of the sandboxes `ids`:
+ * left when a DEL could not run (containerd gone, a failing plugin).
+ */
+async function removeLibcniCache(ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const dir = "/var/lib/cni/results";
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (ids.some((id) => e.name.includes(id))) {
+        await Deno.remove(`${dir}/${e.name}`).catch(() => {});
+      }
+    }
+  } catch {
+    // no cache dir
   }
 }
 
@@ -268,11 +293,12 @@ async function processes(): Promise<Map<number, [number, string[]]>> {
  * Kills the runc shims serving this containerd (their `-address` is its socket) and the
  * sandbox processes under them, and removes their sockets in /run/containerd/s.
  */
-async function killShims(socket: string): Promise<void> {
+async function killShims(socket: string): Promise<string[]> {
   const procs = await processes();
   const shims = [...procs].filter(([, [, cmd]]) =>
     (cmd[0] ?? "").endsWith("containerd-shim-runc-v2") && cmd.includes(socket)
   );
+  const ids: string[] = [];
   for (const [pid, [, cmd]] of shims) {
     for (const [child, [ppid]] of procs) {
       if (ppid === pid) await killPid(child);
@@ -281,12 +307,14 @@ async function killShims(socket: string): Promise<void> {
     const id = cmd[cmd.indexOf("-id") + 1];
     const ns = cmd[cmd.indexOf("-namespace") + 1];
     if (cmd.includes("-id") && id && ns) {
+      ids.push(id);
       const bytes = new TextEncoder().encode(`${socket}/${ns}/${id}`);
       const hex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))]
         .map((b) => b.toString(16).padStart(2, "0")).join("");
       await Deno.remove(`/run/containerd/s/${hex}`).catch(() => {});
     }
   }
+  return ids;
 }
 
 async function killPid(pid: number): Promise<void> {
