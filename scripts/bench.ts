@@ -3,7 +3,8 @@
  * `deno task bench [suite...]`: the benchmarks, each printing a table; all results go to
  * `reports/bench.json`. Suites: `artifact` (the packed file against the launcher: size,
  * first exec after install, per exec), `startup`, `thin`, `thick`, `informers` (the daemon's
- * informer caches alone, `tests/bench/informer_rss.ts`). Builds `dist/` first.
+ * informer caches alone, `tests/bench/informer_rss.ts`), `runtime` (RunPodSandbox through
+ * containerd: no Multus, thin, thick). Builds `dist/` first.
  *
  * Flags: `--rounds N` (default 40).
  *
@@ -17,6 +18,7 @@ import { benchArtifact } from "./bench/artifact.ts";
 import { benchStartup } from "./bench/startup.ts";
 import { benchThin } from "./bench/thin.ts";
 import { benchThick } from "./bench/thick.ts";
+import { benchRuntime } from "./bench/runtime.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -44,6 +46,7 @@ const SUITES: Record<string, (opts: { root: string; rounds: number }) => Promise
   thin: benchThin,
   thick: benchThick,
   informers: benchInformers,
+  runtime: benchRuntime,
 };
 
 const { values, positionals } = parseArgs({
