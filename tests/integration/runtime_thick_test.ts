@@ -9,15 +9,6 @@ import { assertAttached, nodeWithNads, registerRuntimeCases } from "./runtime_ca
 
 registerRuntimeCases("thick");
 
-/**
- * Why the daemon-down case is ignored: on main the shim answers a DEL the daemon cannot take
- * with success and no delegate DEL ever runs, so the four leases (cluster network
- * included) and the scratch cache stay for good (issue 9, point 5; Go Multus leaks too).
- * The fix is another branch's (`del-no-leak`); remove the reason once it is merged.
- */
-const DEL_WHILE_DOWN_LEAKS: string =
-  "ignored until the DEL-while-the-daemon-is-down fix (issue 9 point 5) is merged: on main the 4 leases and the scratch cache stay";
-
 /** Runs a sandbox, kills the daemon, then `down` while it is down and `after` once it is back. */
 async function delWhileDown(
   down: Array<"stop" | "remove">,
@@ -47,14 +38,8 @@ async function delWhileDown(
   assertEquals(await node.libcniCache(id), [], "no libcni cache entry");
 }
 
-Deno.test({
-  name:
-    `runtime thick: StopPodSandbox and RemovePodSandbox while the daemon is down succeed, and once it is back no host-local lease or scratch cache is left${
-      DEL_WHILE_DOWN_LEAKS ? ` (${DEL_WHILE_DOWN_LEAKS})` : ""
-    }`,
-  ignore: DEL_WHILE_DOWN_LEAKS !== "",
-  fn: () => delWhileDown(["stop", "remove"], []),
-});
+Deno.test("runtime thick: StopPodSandbox and RemovePodSandbox while the daemon is down succeed, and no host-local lease or scratch cache is left", () =>
+  delWhileDown(["stop", "remove"], []));
 
 Deno.test("runtime thick: StopPodSandbox while the daemon is down, RemovePodSandbox once it is back: no host-local lease or scratch cache is left", () =>
   delWhileDown(["stop"], ["remove"]));
