@@ -125,12 +125,31 @@ async function sleep(ms: number): Promise<void> {
 }
 
 /**
+ * Mounts the cgroup2 file system at `/sys/fs/cgroup` when nothing is mounted there, as a
+ * node always has it (runc refuses to start a container without: `no cgroup mount found in
+ * mountinfo`). A machine root set up by hand (a chroot with a bare sysfs) lacks it; the
+ * mount stays for the rest of the process, whose other fixtures may still need it.
+ */
+async function ensureCgroupMount(): Promise<void> {
+  const mountinfo = await Deno.readTextFile("/proc/self/mountinfo");
+  const mounted = mountinfo.split("\n").some((line) => {
+    const [left, right] = line.split(" - ");
+    const point = left?.split(" ")[4] ?? "";
+    const fstype = right?.split(" ")[0] ?? "";
+    return (fstype === "cgroup2" || fstype === "cgroup") && point.startsWith("/sys/fs/cgroup");
+  });
+  if (mounted) return;
+  await run("mount", ["-t", "cgroup2", "none", "/sys/fs/cgroup"]);
+}
+
+/**
  * Starts containerd in a fresh temp dir with an empty CNI bin and conf dir (fill them before
  * the first RunPodSandbox), imports the pause image and waits until CRI answers and knows
  * the image. Requires root.
  */
 export async function startContainerd(): Promise<Containerd> {
   await requireContainerd();
+  await ensureCgroupMount();
   const dir = await Deno.makeTempDir({ prefix: "cnitest-cri-" });
   const socket = `${dir}/containerd.sock`;
   const cniBinDir = `${dir}/cni-bin`;
