@@ -14,6 +14,7 @@ import {
   editCachedDefaultRoutes,
   emptyResult,
   type MultusConf,
+  parseMultusConf,
   planPodNetworks,
 } from "./multus.ts";
 import { encodeCacheEntry } from "./mod.ts";
@@ -154,6 +155,37 @@ Deno.test("planPodNetworks() writes a scratch cache that decodeScratchCache() re
   strictEqual(back[0]?.bytes, got.delegates[0]?.list.bytes);
   deepStrictEqual(back[1]?.gatewayRequest, ["10.1.1.1"]);
   deepStrictEqual(plan(back).delegates, got.delegates);
+});
+
+Deno.test("planPodNetworks() runs static delegates without a name under the Multus config's name, and DEL finds them in the scratch cache", () => {
+  const parsed = parseMultusConf(JSON.stringify({
+    cniVersion: "1.0.0",
+    name: "multus-cni-network",
+    type: "multus",
+    delegates: [{ type: "bridge" }, { type: "macvlan", name: "" }],
+  }));
+  deepStrictEqual(parsed.warnings, [
+    'delegates[0] (type "bridge") has no "name": it runs as network "multus-cni-network" (set "name" in the delegate to choose one)',
+    'delegates[1] (type "macvlan") has no "name": it runs as network "multus-cni-network-1" (set "name" in the delegate to choose one)',
+  ]);
+  const got = plan(parsed.delegates);
+  deepStrictEqual(got.delegates.map((d) => [d.name, d.list.name, JSON.parse(d.list.bytes).name]), [
+    ["multus-cni-network", "multus-cni-network", "multus-cni-network"],
+    ["multus-cni-network-1", "multus-cni-network-1", "multus-cni-network-1"],
+  ]);
+  const back = decodeScratchCache(got.scratchCache);
+  deepStrictEqual(plan(back, "DEL").delegates.map((d) => d.list.name), [
+    "multus-cni-network",
+    "multus-cni-network-1",
+  ]);
+});
+
+Deno.test("planPodNetworks() keeps libcni's 'missing network name' for a delegate loaded without one", () => {
+  throwsCni(
+    () => plan([{ ...secondary(""), bytes: '{"cniVersion":"1.0.0","type":"bridge"}' }]),
+    7,
+    'delegate "": missing network name',
+  );
 });
 
 Deno.test("planPodNetworks() throws code 7 when two attachments want the same interface", () => {

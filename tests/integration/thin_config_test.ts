@@ -62,6 +62,72 @@ Deno.test("multus delegates mode without a kubeconfig runs only the static deleg
   assertEquals(env.api.count(), 0);
 });
 
+Deno.test("multus static delegates without a name run as <multus name> and <multus name>-<index> (ours: the issue wins over libcni's check)", async () => {
+  requireRoot();
+  await using env = await multusEnv();
+  const conf = env.conf({ kubeconfig: undefined, clusterNetwork: undefined });
+  conf.delegates = [
+    { cniVersion: "1.0.0", ...bridgePlugin(env, "10.244.1.0/24") },
+    { cniVersion: "1.0.0", name: "", ...bridgePlugin(env, "10.244.2.0/24") },
+  ];
+  const pod = env.pod("nameless");
+  const cid = `ctr-${uniqueName("u")}`;
+
+  const add = await env.cni({ command: "ADD", pod, containerId: cid, conf });
+  assertEquals(add.code, 0, add.stdout + add.stderr);
+  assertEquals(await v4(env.netns.name, "eth0"), "10.244.1.2");
+  assertEquals(await v4(env.netns.name, "net1"), "10.244.2.2");
+  // Each network has its own host-local data dir and libcni result cache key.
+  assertEquals((await env.leases()).sort(), [
+    "multus-cni-network-1/10.244.2.2",
+    "multus-cni-network/10.244.1.2",
+  ]);
+  assertEquals(await filesUnder(env.cniDir), [
+    cid,
+    `results/multus-cni-network-1-${cid}-net1`,
+    `results/multus-cni-network-${cid}-eth0`,
+  ]);
+  if (testMode() === "thin") { // thick: the daemon logs elsewhere
+    assertStringIncludes(
+      await Deno.readTextFile(env.logFile),
+      'delegates[1] (type "bridge") has no "name": it runs as network "multus-cni-network-1"',
+    );
+  }
+
+  const del = await env.cni({ command: "DEL", pod, containerId: cid, conf });
+  assertEquals(del.code, 0, del.stdout + del.stderr);
+  assertEquals(await names(env.netns.name), ["lo"]);
+  assertEquals(await env.leases(), []);
+  assertEquals(await filesUnder(env.cniDir), []);
+});
+
+Deno.test("multus static delegates without a name appear under their derived names in network-status, and DEL without the scratch cache finds them", async () => {
+  requireRoot();
+  await using env = await multusEnv();
+  const conf = env.conf({ clusterNetwork: undefined });
+  conf.delegates = [
+    { cniVersion: "1.0.0", ...bridgePlugin(env, "10.244.3.0/24") },
+    { cniVersion: "1.0.0", ...bridgePlugin(env, "10.244.4.0/24") },
+  ];
+  const pod = env.pod("nameless-k8s");
+  const cid = `ctr-${uniqueName("u")}`;
+
+  const add = await env.cni({ command: "ADD", pod, containerId: cid, conf });
+  assertEquals(add.code, 0, add.stdout + add.stderr);
+  assertEquals(env.networkStatus(pod)?.map((s) => [s.name, s.interface, s.ips]), [
+    ["multus-cni-network", "eth0", ["10.244.3.2"]],
+    ["multus-cni-network-1", "net1", ["10.244.4.2"]],
+  ]);
+
+  // Without the scratch cache, DEL recomputes the delegates from the config: same names.
+  await Deno.remove(`${env.cniDir}/${cid}`);
+  const del = await env.cni({ command: "DEL", pod, containerId: cid, conf });
+  assertEquals(del.code, 0, del.stdout + del.stderr);
+  assertEquals(await names(env.netns.name), ["lo"]);
+  assertEquals(await env.leases(), []);
+  assertEquals(await filesUnder(env.cniDir), []);
+});
+
 Deno.test("multus clusterNetwork names a NAD in multusNamespace (kube-system, or the one configured)", async () => {
   requireRoot();
   await using env = await multusEnv();

@@ -5,6 +5,7 @@ use super::parse::decode::{decode, join_key};
 use super::parse::go_unmarshal;
 use super::parse::schema::MULTUS_NET_CONF;
 use crate::cni::convert::convert;
+use crate::cni::gofmt::quote;
 use crate::cni::input::{object, opt_obj, opt_str_list, req_str};
 use crate::cni::result_decode::decode as decode_result;
 use crate::error::{code, EngineError};
@@ -111,6 +112,7 @@ pub fn multus_conf_parse(input: &Value) -> Result<Value, EngineError> {
     }
 
     let mut loaded = Vec::new();
+    let mut warnings = Vec::new();
     if cluster_network.is_empty() {
         for (i, d) in delegates.iter().enumerate() {
             let path = format!("{}[{}]", delegates_path, i);
@@ -119,7 +121,9 @@ pub fn multus_conf_parse(input: &Value) -> Result<Value, EngineError> {
             }
             // Each delegate is loaded from its own text, keys in the order written.
             let bytes = serde_json::to_string(d).unwrap_or_default();
-            match delegate::load(&bytes, None, "", "") {
+            let named = delegate::load(&bytes, None, "", "")
+                .map(|conf| name_static(conf, d, (&s("name"), i), &mut warnings));
+            match named {
                 Ok(conf) => loaded.push(Value::Object(conf)),
                 Err(e) => problems.push(Problem {
                     path,
@@ -138,7 +142,51 @@ pub fn multus_conf_parse(input: &Value) -> Result<Value, EngineError> {
             EngineError::new(code::INVALID_NETWORK_CONFIG, msg).with_details(details.join("\n"))
         );
     }
-    Ok(json!({ "conf": build(&c, loaded) }))
+    let mut conf = build(&c, loaded);
+    if let Some(Value::Array(list)) = conf.get_mut("warnings") {
+        list.extend(warnings.into_iter().map(Value::String));
+    }
+    Ok(json!({ "conf": conf }))
+}
+
+/// Ours: a static delegate that is a single config without a `name` (or with an empty
+/// one) runs as network `<multus name>` (index 0) or `<multus name>-<index>`, written
+/// into its bytes as their first key, so the plugin, libcni's result cache and the
+/// scratch cache agree on it (and two such delegates do not share cache keys or IPAM
+/// data). A conflist, or a Multus config without a name, keeps libcni's validation.
+fn name_static(
+    conf: Map<String, Value>,
+    d: &Value,
+    (multus_name, index): (&str, usize),
+    warnings: &mut Vec<String>,
+) -> Map<String, Value> {
+    let unnamed = conf.get("confName").and_then(Value::as_str).map_or(true, str::is_empty);
+    let is_list = conf.get("isConflist").and_then(Value::as_bool).unwrap_or(true);
+    let obj = match d {
+        Value::Object(m) if unnamed && !is_list && !multus_name.is_empty() => m,
+        _ => return conf,
+    };
+    let derived =
+        if index == 0 { multus_name.to_string() } else { format!("{}-{}", multus_name, index) };
+    // Go reads any letter case of `name`: those keys go, the derived name comes first.
+    let mut named = Map::new();
+    named.insert("name".into(), json!(derived));
+    for (k, v) in obj.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("name")) {
+        named.insert(k.clone(), v.clone());
+    }
+    let bytes = Value::Object(named).to_string();
+    match delegate::load(&bytes, None, "", "") {
+        Ok(loaded) => {
+            warnings.push(format!(
+                "delegates[{}] (type {}) has no \"name\": it runs as network {} (set \"name\" in the delegate to choose one)",
+                index,
+                quote(conf.get("type").and_then(Value::as_str).unwrap_or("")),
+                quote(&derived)
+            ));
+            loaded
+        }
+        Err(_) => conf,
+    }
 }
 
 /// The path of top-level key `key` as written in the document (Go matches keys
