@@ -124,22 +124,31 @@ async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
 
-/**
- * Mounts the cgroup2 file system at `/sys/fs/cgroup` when nothing is mounted there, as a
- * node always has it (runc refuses to start a container without: `no cgroup mount found in
- * mountinfo`). A machine root set up by hand (a chroot with a bare sysfs) lacks it; the
- * mount stays for the rest of the process, whose other fixtures may still need it.
- */
-async function ensureCgroupMount(): Promise<void> {
-  const mountinfo = await Deno.readTextFile("/proc/self/mountinfo");
-  const mounted = mountinfo.split("\n").some((line) => {
+/** Whether `mountinfo` (proc(5)'s format) has a cgroup file system at or under /sys/fs/cgroup. */
+function hasCgroupMount(mountinfo: string): boolean {
+  return mountinfo.split("\n").some((line) => {
     const [left, right] = line.split(" - ");
     const point = left?.split(" ")[4] ?? "";
     const fstype = right?.split(" ")[0] ?? "";
     return (fstype === "cgroup2" || fstype === "cgroup") && point.startsWith("/sys/fs/cgroup");
   });
-  if (mounted) return;
-  await run("mount", ["-t", "cgroup2", "none", "/sys/fs/cgroup"]);
+}
+
+/**
+ * Gives `/sys/fs/cgroup` the machine's cgroup mounts when nothing is mounted there, as a node
+ * always has them (runc refuses to start a container without: `no cgroup mount found in
+ * mountinfo`). A machine root set up by hand (a chroot with a bare sysfs) lacks them: the
+ * machine's own (init's, v1 or v2, through /proc/1/root) are bind-mounted there, else a cgroup2
+ * mount is made. The mounts stay for the rest of the process, whose other fixtures may need them.
+ */
+async function ensureCgroupMount(): Promise<void> {
+  if (hasCgroupMount(await Deno.readTextFile("/proc/self/mountinfo"))) return;
+  const init = await Deno.readTextFile("/proc/1/mountinfo").catch(() => "");
+  if (hasCgroupMount(init)) {
+    await run("mount", ["--rbind", "/proc/1/root/sys/fs/cgroup", "/sys/fs/cgroup"]);
+  } else {
+    await run("mount", ["-t", "cgroup2", "none", "/sys/fs/cgroup"]);
+  }
 }
 
 /**
