@@ -180,7 +180,11 @@ Deno.test("a SelfSubjectAccessReview is answered from the RBAC rules: Multus's r
     assert.equal(await review({ verb: "update", resource: "pods", subresource: "status" }), true);
     assert.equal(await review({ verb: "watch", resource: "pods" }), true);
     assert.equal(
-      await review({ verb: "list", group: "k8s.cni.cncf.io", resource: "network-attachment-definitions" }),
+      await review({
+        verb: "list",
+        group: "k8s.cni.cncf.io",
+        resource: "network-attachment-definitions",
+      }),
       true,
     );
     assert.equal(await review({ verb: "delete", resource: "pods", namespace: "ns" }), false);
