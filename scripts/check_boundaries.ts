@@ -32,6 +32,7 @@ const ALLOWED: Record<string, string[]> = {
   shim: ["shim", "cni", "engine", "platform"],
   daemon: ["daemon", "multus", "kube", "cni", "engine", "platform"],
   install: ["install", "multus", "cni", "engine", "platform"],
+  doctor: ["doctor", "multus", "kube", "cni", "engine", "platform"],
   tools: ["tools", "multus", "kube", "cni", "engine", "platform"],
   entry: ["multus", "shim", "passthru", "platform"],
 };

@@ -43,6 +43,8 @@ function helpTopic(topic: string): CommandLine {
       return { kind: "help", topic: "version" };
     case "install":
       return { kind: "run", args: ["install", "--help"] };
+    case "doctor":
+      return { kind: "run", args: ["doctor", "--help"] };
     case "daemon":
     case "multus-daemon":
       return { kind: "run", args: ["daemon", "--help"] };
@@ -73,6 +75,7 @@ export function readCommandLine(program: string, args: readonly string[]): Comma
       : { kind: "run", args: ["version", ...rest] };
   }
   if (first === "install" || first === "daemon") return { kind: "run", args: [...args] };
+  if (first === "doctor") return { kind: "run", args: [...args] };
   const named = program === "multus-shim" ? "shim" : program === "passthru" ? "passthru" : null;
   if (first === "help") {
     if (rest[0] !== undefined) return helpTopic(rest[0]);

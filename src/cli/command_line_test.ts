@@ -35,6 +35,7 @@ Deno.test("readCommandLine() gives multus's usage for --help, -h, -help and help
 Deno.test("readCommandLine() turns help COMMAND into that command's help", () => {
   check([
     ["multus", ["help", "install"], run("install", "--help")],
+    ["multus", ["help", "doctor"], run("doctor", "--help")],
     ["multus", ["help", "daemon"], run("daemon", "--help")],
     ["multus", ["help", "multus-daemon"], run("daemon", "--help")],
     ["multus", ["help", "version"], help("version")],
@@ -64,6 +65,7 @@ Deno.test("readCommandLine() runs version, install and daemon as before, their -
     ["multus", ["--version", "-h"], help("version")],
     ["multus", ["install", "--help"], run("install", "--help")],
     ["multus", ["install", "-t", "thin"], run("install", "-t", "thin")],
+    ["multus", ["doctor", "--fix", "-o", "json"], run("doctor", "--fix", "-o", "json")],
     ["multus", ["daemon", "-help"], run("daemon", "-help")],
     ["multus-daemon", ["-h"], run("-h")],
     ["multus-daemon", ["help"], run("help")],

@@ -22,6 +22,8 @@ Modes (the name of the file in the CNI bin dir):
 Commands:
   install         copy this executable into the node's CNI bin dir (an init container)
   daemon          run the thick-mode daemon: multus daemon -config FILE
+  doctor          check this node's Multus: config, credentials, permissions, daemon,
+                  plugins, stale caches (multus doctor --help)
   version         print the version, commit and build kind (also: --version, -v)
   help [COMMAND]  this text, or a command's help (also: --help, -h)
 

@@ -132,8 +132,40 @@ export interface KubeClient {
   getResourceClaim?(namespace: string, name: string, opts?: CallOptions): Promise<ResourceClaim>;
   /** `GET /apis/resource.k8s.io/v1/resourceslices` (DRA), e.g. by `spec.nodeName,spec.driver`. */
   listResourceSlices?(opts?: ListOptions): Promise<KubeList<ResourceSlice>>;
+  /** `GET /version`: the server's version (a cheap call that proves the API answers). */
+  serverVersion?(opts?: CallOptions): Promise<ServerVersion>;
+  /**
+   * `POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews`: whether this client's
+   * user may do `attributes` (`kubectl auth can-i`).
+   */
+  accessReview?(attributes: ResourceAttributes, opts?: CallOptions): Promise<AccessReviewStatus>;
   /** Frees connections. */
   close(): void;
+}
+
+/** The parts of `/version` worth printing. */
+export interface ServerVersion {
+  gitVersion?: string;
+  [key: string]: unknown;
+}
+
+/** A SelfSubjectAccessReview's `spec.resourceAttributes`. */
+export interface ResourceAttributes {
+  verb: string;
+  resource: string;
+  /** API group (`""` for core). */
+  group?: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+}
+
+/** A SelfSubjectAccessReview's `status`. */
+export interface AccessReviewStatus {
+  allowed: boolean;
+  denied?: boolean;
+  reason?: string;
+  evaluationError?: string;
 }
 
 /** Effects and settings of {@linkcode createKubeClient}. */
@@ -331,6 +363,21 @@ export function createKubeClient(config: KubeConnectionConfig, deps: KubeClientD
         query: listQuery(opts),
         ...call(opts),
       }),
+    serverVersion: (opts) =>
+      rest.json<ServerVersion>({ method: "GET", path: "/version", ...call(opts) }),
+    accessReview: async (attributes, opts) => {
+      const review = await rest.json<{ status?: AccessReviewStatus }>({
+        method: "POST",
+        path: "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+        body: {
+          apiVersion: "authorization.k8s.io/v1",
+          kind: "SelfSubjectAccessReview",
+          spec: { resourceAttributes: attributes },
+        },
+        ...call(opts),
+      });
+      return { allowed: false, ...review.status };
+    },
     close: () => rest.close(),
   };
 }

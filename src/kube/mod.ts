@@ -18,6 +18,7 @@ import { type KubeConnectionConfig, loadKubeconfig } from "./kubeconfig.ts";
 import { importLazily } from "../platform/lazy_import.ts";
 
 export {
+  type AccessReviewStatus,
   type CallOptions,
   createKubeClient,
   DEFAULT_TIMEOUT_MS,
@@ -27,6 +28,8 @@ export {
   type ListOptions,
   type PodStatusPatch,
   RequestCounter,
+  type ResourceAttributes,
+  type ServerVersion,
   type WatchOptions,
 } from "./client.ts";
 export {

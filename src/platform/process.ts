@@ -31,6 +31,11 @@ export function exitProcess(code: number): never {
   Deno.exit(code);
 }
 
+/** The machine's host name (the node name when `MULTUS_NODE_NAME` is unset). */
+export function hostName(): string {
+  return Deno.hostname();
+}
+
 /** The process's user ID. */
 export function processUid(): number {
   return Deno.uid() ?? -1;

@@ -10,7 +10,7 @@
  */
 
 import type { UserInfo } from "./auth.ts";
-import type { RequestInfo } from "./routes.ts";
+import type { RequestInfo, Verb } from "./routes.ts";
 import { failureStatus, type StatusBody, type StatusDetails } from "./status.ts";
 
 /** One rule of a (Cluster)Role, as in `rbac.authorization.k8s.io/v1`. */
@@ -76,4 +76,59 @@ export function forbiddenStatus(user: UserInfo, info: RequestInfo): StatusBody {
   if (info.group !== "") details.group = info.group;
   details.kind = info.resource;
   return failureStatus(403, { message, details });
+}
+
+/** The API path of SelfSubjectAccessReviews (create only). */
+export const SELF_SUBJECT_ACCESS_REVIEWS = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
+
+/**
+ * Answers a `POST` of a SelfSubjectAccessReview as the API server does (every
+ * authenticated user may create one: `system:basic-user`): `status.allowed` from `rules`
+ * (null allows everything) for `spec.resourceAttributes`, the review echoed back with
+ * 201. A body without `spec.resourceAttributes` or `nonResourceAttributes` is a 400
+ * Invalid; non-resource attributes are allowed, as for the other non-resource paths.
+ */
+export function answerAccessReview(
+  rules: readonly PolicyRule[] | null,
+  user: UserInfo,
+  body: string,
+): { status: number; body: unknown } {
+  let review: Record<string, unknown>;
+  try {
+    review = JSON.parse(body) as Record<string, unknown>;
+  } catch (err) {
+    return {
+      status: 400,
+      body: failureStatus(400, { message: `the body is not JSON: ${(err as Error).message}` }),
+    };
+  }
+  const spec = (review["spec"] ?? {}) as Record<string, unknown>;
+  const attrs = spec["resourceAttributes"] as Record<string, string | undefined> | undefined;
+  if (!attrs && !spec["nonResourceAttributes"]) {
+    const message =
+      'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified';
+    return { status: 422, body: failureStatus(422, { message }) };
+  }
+  let allowed = true;
+  if (attrs && rules) {
+    allowed = rulesAllow(rules, {
+      verb: (attrs["verb"] ?? "") as Verb,
+      resource: attrs["resource"] ?? "",
+      group: attrs["group"] ?? "",
+      subresource: attrs["subresource"] || undefined,
+      namespace: attrs["namespace"] || undefined,
+      name: attrs["name"] || undefined,
+    });
+  }
+  const reason = allowed ? (rules ? `RBAC: allowed for User "${user.name}"` : "") : "";
+  return {
+    status: 201,
+    body: {
+      kind: "SelfSubjectAccessReview",
+      apiVersion: "authorization.k8s.io/v1",
+      metadata: { creationTimestamp: null },
+      spec,
+      status: { allowed, ...(reason ? { reason } : {}) },
+    },
+  };
 }

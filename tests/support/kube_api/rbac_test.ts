@@ -156,3 +156,45 @@ Deno.test("beforeNext() runs its action once, just before the next matching requ
     await api.stop();
   }
 });
+
+Deno.test("a SelfSubjectAccessReview is answered from the RBAC rules: Multus's role may update pods/status, not patch it", async () => {
+  const api = await startKubeApiDouble({ tokens: [{ token: TOKEN, user: USER }] });
+  const review = async (attrs: Record<string, string>) => {
+    const r = await call(api, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
+      token: TOKEN,
+      method: "POST",
+      body: {
+        apiVersion: "authorization.k8s.io/v1",
+        kind: "SelfSubjectAccessReview",
+        spec: { resourceAttributes: attrs },
+      },
+    });
+    assert.equal(r.status, 201);
+    assert.equal(r.body["kind"], "SelfSubjectAccessReview");
+    return (r.body["status"] as { allowed: boolean }).allowed;
+  };
+  try {
+    assert.equal(await review({ verb: "patch", resource: "pods", subresource: "status" }), true);
+    api.setRbac(MULTUS_CLUSTER_ROLE);
+    assert.equal(await review({ verb: "patch", resource: "pods", subresource: "status" }), false);
+    assert.equal(await review({ verb: "update", resource: "pods", subresource: "status" }), true);
+    assert.equal(await review({ verb: "watch", resource: "pods" }), true);
+    assert.equal(
+      await review({
+        verb: "list",
+        group: "k8s.cni.cncf.io",
+        resource: "network-attachment-definitions",
+      }),
+      true,
+    );
+    assert.equal(await review({ verb: "delete", resource: "pods", namespace: "ns" }), false);
+    const bad = await call(api, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
+      token: TOKEN,
+      method: "POST",
+      body: { spec: {} },
+    });
+    assert.equal(bad.status, 422);
+  } finally {
+    await api.stop();
+  }
+});

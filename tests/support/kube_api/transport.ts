@@ -16,7 +16,13 @@ import type { TLSSocket } from "node:tls";
 import type { Authenticator, Credentials } from "./auth.ts";
 import { type ApiResponse, handleApiRequest } from "./dispatch.ts";
 import { FailurePlan, type OutageMode, RequestHooks } from "./faults.ts";
-import { forbiddenStatus, type PolicyRule, rulesAllow } from "./rbac.ts";
+import {
+  answerAccessReview,
+  forbiddenStatus,
+  type PolicyRule,
+  rulesAllow,
+  SELF_SUBJECT_ACCESS_REVIEWS,
+} from "./rbac.ts";
 import { RequestLog, type RequestRecord } from "./request_log.ts";
 import { resolveRequest } from "./routes.ts";
 import { failureStatus } from "./status.ts";
@@ -211,6 +217,9 @@ export class Transport {
     if (failure) {
       const status = failure.status.code ?? 500;
       return reply({ kind: "json", status, body: failure.status }, { ...failure.headers });
+    }
+    if (url.pathname === SELF_SUBJECT_ACCESS_REVIEWS && req.method === "POST") {
+      return reply({ kind: "json", ...answerAccessReview(this.rbac, user, body) });
     }
     const result = handleApiRequest(this.store, {
       info,
