@@ -41,6 +41,10 @@ async function main(): Promise<number> {
     const { runInstall } = await import("./install/main.ts");
     return await runInstall(rest);
   }
+  if (sub === "explain") {
+    const { runExplain } = await import("./tools/explain_main.ts");
+    return await runExplain(rest);
+  }
   if (name === "multus-daemon" || sub === "daemon") {
     const { runDaemon } = await import("./daemon/main.ts");
     return name === "multus-daemon"
