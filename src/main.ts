@@ -45,6 +45,10 @@ async function main(): Promise<number> {
     const { runDoctor } = await import("./doctor/main.ts");
     return await runDoctor(rest);
   }
+  if (sub === "explain") {
+    const { runExplain } = await import("./tools/explain_main.ts");
+    return await runExplain(rest);
+  }
   if (name === "multus-daemon" || sub === "daemon") {
     const { runDaemon } = await import("./daemon/main.ts");
     return name === "multus-daemon"

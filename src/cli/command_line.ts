@@ -48,6 +48,8 @@ function helpTopic(topic: string): CommandLine {
     case "daemon":
     case "multus-daemon":
       return { kind: "run", args: ["daemon", "--help"] };
+    case "explain":
+      return { kind: "run", args: ["explain", "--help"] };
     default:
       return { kind: "usage_error", message: `no help for ${JSON.stringify(topic)}` };
   }
@@ -56,8 +58,8 @@ function helpTopic(topic: string): CommandLine {
 /**
  * Reads `args` of the program run as `program` (argv[0]'s base name), for the cases that
  * print help or fail; anything else is `run` unchanged, for `main.ts`'s dispatch (which
- * reports unknown sub-commands itself). `install` and `multus-daemon`/`daemon` parse their
- * own flags, `--help` included.
+ * reports unknown sub-commands itself). `install`, `multus-daemon`/`daemon` and `explain`
+ * parse their own flags, `--help` included.
  *
  * @example
  * ```ts
@@ -76,6 +78,7 @@ export function readCommandLine(program: string, args: readonly string[]): Comma
   }
   if (first === "install" || first === "daemon") return { kind: "run", args: [...args] };
   if (first === "doctor") return { kind: "run", args: [...args] };
+  if (first === "explain") return { kind: "run", args: [...args] };
   const named = program === "multus-shim" ? "shim" : program === "passthru" ? "passthru" : null;
   if (first === "help") {
     if (rest[0] !== undefined) return helpTopic(rest[0]);

@@ -24,6 +24,7 @@ Commands:
   daemon          run the thick-mode daemon: multus daemon -config FILE
   doctor          check this node's Multus: config, credentials, permissions, daemon,
                   plugins, stale caches (multus doctor --help)
+  explain POD     print what a pod's ADD would do, running nothing: multus explain ns/pod
   version         print the version, commit and build kind (also: --version, -v)
   help [COMMAND]  this text, or a command's help (also: --help, -h)
 
@@ -34,6 +35,7 @@ Examples:
   multus install --type thick --dest-dir /host/opt/cni/bin
   multus-daemon -config /etc/cni/net.d/multus.d/daemon-config.json
   multus help install
+  multus explain default/web-0 -o json
   echo '{"cniVersion":"1.0.0"}' | CNI_COMMAND=VERSION multus
 `;
 

@@ -83,6 +83,19 @@ function describe(type: string, plugin?: PluginConf): string {
  */
 type Wording = "list" | "single";
 
+/** A step's failure in libcni's wording (see {@linkcode Wording}). */
+function stepError(
+  err: unknown,
+  step: { type: string; plugin?: PluginConf },
+  command: Exclude<CniCommand, "VERSION">,
+  wording: Wording,
+): CniError {
+  if (wording === "single") return CniError.from(err);
+  return CniError.from(err).withPrefix(
+    `plugin ${describe(step.type, step.plugin)} failed (${VERB[command]}): `,
+  );
+}
+
 async function runStep(
   step: { type: string; config: string; plugin?: PluginConf },
   command: Exclude<CniCommand, "VERSION">,
@@ -103,10 +116,7 @@ async function runStep(
     });
     return await execPlugin(path, { stdin: step.config, env }, rt.deps, rt.invoke);
   } catch (err) {
-    if (wording === "single") throw CniError.from(err);
-    throw CniError.from(err).withPrefix(
-      `plugin ${describe(step.type, step.plugin)} failed (${VERB[command]}): `,
-    );
+    throw stepError(err, step, command, wording);
   }
 }
 
@@ -136,6 +146,62 @@ export function addNetwork(
   rt: CniRuntime,
 ): Promise<CniResult> {
   return add(list, conf, rt, "single");
+}
+
+/** One plugin of an ADD as libcni would run it, found but not run. */
+export interface PlannedPluginCall {
+  type: string;
+  /** The binary libcni would execute; absent when none is found (see `errors`). */
+  path?: string;
+  /**
+   * Its stdin: exactly, for the first plugin; a later plugin also gets `prevResult`, the
+   * result of the plugin before it, which only running the chain can tell.
+   */
+  config?: string;
+}
+
+/**
+ * What ADD ({@linkcode addNetworkList}, or {@linkcode addNetwork} with `single`) would
+ * execute, with nothing executed, read beyond a `stat`, or written: each plugin's binary
+ * and config, built by the same engine ops ADD uses, and every error ADD would meet
+ * before running a plugin (the attachment check, a missing binary, a config that cannot
+ * be built), worded as ADD words them.
+ */
+export async function describeAdd(
+  list: NetworkConfigList,
+  conf: RuntimeConf,
+  rt: Pick<CniRuntime, "binDirs"> & { deps: { fs: Pick<Fs, "stat"> } },
+  single = false,
+): Promise<{ plugins: PlannedPluginCall[]; errors: CniError[] }> {
+  const wording: Wording = single ? "single" : "list";
+  const errors: CniError[] = [];
+  try {
+    checkAttachment({ containerId: conf.containerId, networkName: list.name, ifName: conf.ifName });
+  } catch (err) {
+    errors.push(CniError.from(err));
+  }
+  const plugins: PlannedPluginCall[] = [];
+  for (const plugin of list.plugins) {
+    const call: PlannedPluginCall = { type: plugin.type };
+    try {
+      call.path = await findInPath(plugin.type, rt.binDirs, rt.deps.fs);
+    } catch (err) {
+      errors.push(stepError(err, { type: plugin.type, plugin }, "ADD", wording));
+    }
+    try {
+      call.config = buildPluginConfig({
+        plugin,
+        name: list.name,
+        cniVersion: list.cniVersion,
+        command: "ADD",
+        capabilityArgs: conf.capabilityArgs,
+      });
+    } catch (err) {
+      errors.push(stepError(err, { type: plugin.type, plugin }, "ADD", wording));
+    }
+    plugins.push(call);
+  }
+  return { plugins, errors };
 }
 
 async function add(

@@ -266,11 +266,21 @@ export interface PlannedDelegate {
   deviceID?: string;
 }
 
+/** A problem of a plan made with `collect` (`index`: the delegate's; absent: the pod's). */
+export interface PlanProblem {
+  code: number;
+  msg: string;
+  details?: string;
+  index?: number;
+}
+
 /** The plan for a pod: delegates in execution order plus the scratch cache to write. */
 export interface PodNetworkPlan {
   delegates: PlannedDelegate[];
   /** Multus's `<cniDir>/<containerID>` JSON (the DelegateNetConf list). */
   scratchCache: string;
+  /** With `collect`: every problem the command would meet, in order (else absent). */
+  problems?: PlanProblem[];
 }
 
 /**
@@ -312,6 +322,11 @@ export function planPodNetworks(opts: {
    * Off, the runtime's pairs are appended after Multus's as the thin plugin does.
    */
   uniqueArgs?: boolean;
+  /**
+   * List every problem in `problems` instead of throwing the first (`multus explain`); a
+   * delegate that cannot be planned is left out of `delegates` (each keeps its `index`).
+   */
+  collect?: boolean;
 }): PodNetworkPlan {
   return callEngine("pod_network_plan", opts) as PodNetworkPlan;
 }

@@ -5,9 +5,14 @@
  *
  * @module
  */
-import { load } from "js-yaml";
+import { load, loadAll } from "js-yaml";
 
 /** Parses YAML text. Throws js-yaml's error (with `reason` and `mark`) when it is invalid. */
 export function parseYaml(text: string): unknown {
   return load(text);
+}
+
+/** Parses every document of a YAML stream (`---` separated); empty documents are dropped. */
+export function parseYamlDocuments(text: string): unknown[] {
+  return loadAll(text).filter((d) => d !== null && d !== undefined);
 }

@@ -20,26 +20,17 @@ import {
   type MultusConf,
   parseK8sArgs,
   type PlannedDelegate,
-  planPodNetworks,
   type PodEvent,
   type StatusInput,
 } from "../engine/multus.ts";
 import { loadConf, type LoadConfOptions, waitForReadiness } from "./config.ts";
 import type { KubeAccess, MultusDeps, Pod } from "./deps.ts";
 import { addDelegate, delDelegate, multusRuntime } from "./delegates.ts";
-import { cmdErr, messageOf, pluginErr } from "./errors.ts";
-import {
-  auxChainDelegate,
-  clusterDelegates,
-  deviceTaker,
-  podDelegates,
-  type ResolveContext,
-} from "./resolve.ts";
+import { addErr, cmdErr, messageOf } from "./errors.ts";
+import { planPodAdd } from "./pod_plan.ts";
+import { deviceTaker, type ResolveContext } from "./resolve.ts";
 import { applyDefaultRoutes } from "./routes.ts";
 import { copyDpDeviceInfo, readDeviceInfo, writeScratchCache } from "./state.ts";
-
-/** The engine's default-route check failure (Multus `CheckGatewayConfig`). */
-const ECMP_MESSAGE = "multus does not support ECMP for default-route";
 
 /** Options of the Multus commands (thick mode passes the daemon's overlay). */
 export interface CommandOptions {
@@ -122,7 +113,7 @@ async function checkInterfaceNames(
   const listed = await listing;
   if ("error" in listed) {
     const err = listed.error;
-    throw pluginErr(
+    throw addErr(
       k8s,
       master.list.name,
       new CniError(
@@ -133,13 +124,12 @@ async function checkInterfaceNames(
           messageOf(err)
         }`,
       ),
-      `error adding container to network "${master.list.name}": `,
     );
   }
   const existing = listed.names;
   for (const d of delegates) {
     if (!existing.includes(d.ifName)) continue;
-    throw pluginErr(
+    throw addErr(
       k8s,
       d.list.name,
       new CniError(
@@ -148,7 +138,6 @@ async function checkInterfaceNames(
           type(d)
         }" interface name to "${d.ifName}": validateIfName: interface name ${d.ifName} already exists`,
       ),
-      `error adding container to network "${d.list.name}": `,
     );
   }
 }
@@ -230,33 +219,14 @@ async function addWithContext(
     deps,
     ...(pod ? { takeDevice: deviceTaker(pod, deps, kube) } : {}),
   };
-  const base = await clusterDelegates(ctx).catch((err) => {
-    throw cmdErr(k8s, err, "failed to get clusterNetwork/defaultNetworks: ");
+  const { plan } = await planPodAdd(ctx, {
+    containerId: args.containerId,
+    netns: args.netns,
+    ifName: args.ifName,
+    cniArgs: args.args,
+    k8s,
+    uniqueArgs,
   });
-  const delegates = await podDelegates(ctx, base).catch((err) => {
-    throw cmdErr(k8s, err, "error loading k8s delegates k8s args: ");
-  });
-  const aux = await auxChainDelegate(ctx).catch((err) => {
-    throw cmdErr(k8s, err);
-  });
-  if (aux) delegates.push(aux);
-  let plan;
-  try {
-    plan = planPodNetworks({
-      conf,
-      containerId: args.containerId,
-      netns: args.netns,
-      ifName: args.ifName,
-      cniArgs: args.args,
-      k8sArgs: k8s,
-      delegates,
-      uniqueArgs,
-    });
-  } catch (err) {
-    // Go checks the gateways inside TryLoadPodDelegates, hence its wrapping.
-    const ecmp = err instanceof CniError && err.message === ECMP_MESSAGE;
-    throw cmdErr(k8s, err, ecmp ? "error loading k8s delegates k8s args: " : "");
-  }
   try {
     await writeScratchCache(deps.fs, conf.cniDir, args.containerId, plan.scratchCache);
   } catch (err) {
@@ -277,12 +247,7 @@ async function addWithContext(
       try {
         result = await addDelegate(d, rt, deps);
       } catch (err) {
-        throw pluginErr(
-          k8s,
-          d.list.name,
-          err,
-          `error adding container to network "${d.list.name}": `,
-        );
+        throw addErr(k8s, d.list.name, err);
       }
       if (d.isMaster || master === undefined) master = result;
       if (deps.logger.enabled("verbose")) {

@@ -12,6 +12,8 @@ import {
   type CniRuntime,
   delNetwork,
   delNetworkList,
+  describeAdd,
+  type PlannedPluginCall,
   type RuntimeConf,
 } from "../cni/conflist.ts";
 import type { CniResult } from "../cni/types.ts";
@@ -79,6 +81,17 @@ export function addDelegate(
   // AddNetwork for a single conf, whose error is the plugin's own.
   const add = d.isConflist ? addNetworkList : addNetwork;
   return observed(d, "ADD", deps, () => add(d.list, runtimeConf(d), rt));
+}
+
+/**
+ * What {@linkcode addDelegate} would execute for `d` (binaries and configs) and the errors
+ * it would meet before running a plugin, with nothing executed (see `describeAdd`).
+ */
+export function describeAddDelegate(
+  d: PlannedDelegate,
+  rt: CniRuntime,
+): Promise<{ plugins: PlannedPluginCall[]; errors: CniError[] }> {
+  return describeAdd(d.list, runtimeConf(d), rt, !d.isConflist);
 }
 
 /**

@@ -21,6 +21,14 @@ export function pluginErr(k8s: K8sArgs, network: string, err: unknown, what = ""
   );
 }
 
+/**
+ * A delegate's ADD failure as Multus words it:
+ * `[ns/name/uid:network]: error adding container to network "network": <msg>`.
+ */
+export function addErr(k8s: K8sArgs, network: string, err: unknown): CniError {
+  return pluginErr(k8s, network, err, `error adding container to network "${network}": `);
+}
+
 /** The message of any thrown value. */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -311,6 +311,14 @@ export async function clusterDelegates(ctx: ResolveContext): Promise<DelegateCon
 export async function podDelegates(
   ctx: ResolveContext,
   base: DelegateConf[],
+  opts: {
+    /**
+     * Called with the error of an element that cannot be loaded (worded as thrown without
+     * it); returns the delegate to put in its place, and resolution goes on (`multus
+     * explain`). Without it the first such error is thrown (ADD).
+     */
+    onError?: (err: CniError, element: NetworkSelection) => DelegateConf;
+  } = {},
 ): Promise<DelegateConf[]> {
   const { kube, pod, conf } = ctx;
   if (!kube || !pod) {
@@ -347,18 +355,22 @@ export async function podDelegates(
     try {
       out[0] = await nadDelegate(requests.defaultNetwork, ctx, fetch(requests.defaultNetwork));
     } catch (err) {
-      throw CniError.from(err).withPrefix(
+      const e = CniError.from(err).withPrefix(
         "TryLoadPodDelegates: error in loading K8s cluster default network from pod annotation: tryLoadK8sPodDefaultNetwork: failed getting the delegate: ",
       );
+      if (!opts.onError) throw e;
+      out[0] = opts.onError(e, requests.defaultNetwork);
     }
   }
   for (const element of requests.networks) {
     try {
       out.push(await nadDelegate(element, ctx, fetch(element)));
     } catch (err) {
-      throw CniError.from(err).withPrefix(
+      const e = CniError.from(err).withPrefix(
         "TryLoadPodDelegates: error in getting k8s network for pod: GetNetworkDelegates: failed getting the delegate: ",
       );
+      if (!opts.onError) throw e;
+      out.push(opts.onError(e, element));
     }
   }
   return out;

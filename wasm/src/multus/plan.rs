@@ -54,6 +54,11 @@ struct Route {
 ///   `MAC`/`IP` request replaces a runtime pair of that key.
 /// * DEL never fails on a request: names are not checked, an ECMP conflict or an
 ///   invalid gateway only drops `defaultRoute`, and `MAC`/`IP` are not added.
+/// * `collect` (`multus explain`): every problem the command would meet is listed in
+///   `problems` (`{"code","msg","details"?,"index"?}`, in the order the errors would be
+///   met, so the first is the error answered without `collect`) instead of answering the
+///   first; a delegate whose config does not parse or whose requests are invalid is left
+///   out of `delegates` (each keeps its `index`), an ECMP conflict drops `defaultRoute`.
 pub fn pod_network_plan(input: &Value) -> Result<Value, EngineError> {
     object(input, "pod_network_plan")?;
     let conf = input.get("conf").unwrap_or(&Value::Null);
@@ -82,6 +87,14 @@ pub fn pod_network_plan(input: &Value) -> Result<Value, EngineError> {
         Some(Value::Bool(b)) => *b,
         Some(other) => return Err(bad_input("uniqueArgs", "a boolean", other)),
     };
+    let mut problems = Problems {
+        collect: match input.get("collect") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => return Err(bad_input("collect", "a boolean", other)),
+        },
+        list: Vec::new(),
+    };
     let base_args =
         runtime::base_args(input.get("k8sArgs").unwrap_or(&Value::Null), cni_args, unique_args)?;
     let delegates = opt_array(input, "delegates")?.map(Vec::as_slice).unwrap_or(&[]);
@@ -91,27 +104,33 @@ pub fn pod_network_plan(input: &Value) -> Result<Value, EngineError> {
             "the pod has no delegates to plan",
         ));
     }
-    let mut lists: Vec<DelegateList> = Vec::new();
+    let mut lists: Vec<Option<DelegateList>> = Vec::new();
     let mut names: Vec<(String, bool)> = Vec::new();
     for (i, d) in delegates.iter().enumerate() {
         object(d, "delegates[]")?;
         let name = req_str(d, "name")?;
-        lists.push(delegate_list::parse(name, req_str(d, "bytes")?, top_version)?);
+        lists.push(
+            problems.check(delegate_list::parse(name, req_str(d, "bytes")?, top_version), i)?,
+        );
         names.push(match opt_str(d, "ifnameRequest")?.filter(|r| !r.is_empty()) {
             Some(req) => (req.to_string(), true),
             None if i == 0 => (if_name.to_string(), false),
             None => (format!("net{}", i), false),
         });
     }
-    let routes = default_routes(delegates, command)?;
+    let routes = problems.check(default_routes(delegates, command), usize::MAX)?.flatten();
     let mut planned = Vec::new();
     for (i, d) in delegates.iter().enumerate() {
         let name = req_str(d, "name")?;
         let (ifname, requested) = &names[i];
+        let list = match &lists[i] {
+            Some(list) => list,
+            None => continue,
+        };
         if command != Command::Del {
-            check_name(name, ifname, *requested)?;
+            problems.check(check_name(name, ifname, *requested), i)?;
             if let Some(j) = names[..i].iter().position(|(other, _)| other == ifname) {
-                return Err(EngineError::new(
+                let e = EngineError::new(
                     code::INVALID_NETWORK_CONFIG,
                     format!(
                         "interface name {} is requested by network {} and by network {}; each attachment needs its own name",
@@ -119,12 +138,14 @@ pub fn pod_network_plan(input: &Value) -> Result<Value, EngineError> {
                         quote(req_str(&delegates[j], "name")?),
                         quote(name)
                     ),
-                ));
+                );
+                problems.check::<()>(Err(e), i)?;
             }
         }
         let mut args = base_args.clone();
         if command == Command::Add {
-            for (key, value) in runtime::request_args(d)? {
+            let requests = problems.check(runtime::request_args(d), i)?;
+            for (key, value) in requests.into_iter().flatten() {
                 // The pod's own request wins over a runtime pair of the same key.
                 match args.iter_mut().find(|(k, _)| unique_args && *k == key) {
                     Some(slot) => slot.1 = value,
@@ -133,15 +154,19 @@ pub fn pod_network_plan(input: &Value) -> Result<Value, EngineError> {
             }
         }
         let master = i == 0 && !secondary_only;
-        let (caps, devinfo) =
-            runtime::capability_args(master, runtime_config, d, (container_id, ifname))?;
+        let (caps, devinfo) = match problems
+            .check(runtime::capability_args(master, runtime_config, d, (container_id, ifname)), i)?
+        {
+            Some(found) => found,
+            None => continue,
+        };
         let mut p = serde_json::Map::new();
         p.insert("index".into(), json!(i));
         p.insert("name".into(), json!(name));
         p.insert("isMaster".into(), json!(master));
-        p.insert("isConflist".into(), json!(lists[i].is_conflist));
+        p.insert("isConflist".into(), json!(list.is_conflist));
         p.insert("ifName".into(), json!(ifname));
-        p.insert("list".into(), lists[i].list.clone());
+        p.insert("list".into(), list.list.clone());
         p.insert("containerId".into(), json!(container_id));
         p.insert("netns".into(), json!(netns));
         p.insert("args".into(), json!(args.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>()));
@@ -166,16 +191,50 @@ pub fn pod_network_plan(input: &Value) -> Result<Value, EngineError> {
     let entries: Vec<CacheEntry> = delegates
         .iter()
         .enumerate()
-        .map(|(i, d)| CacheEntry {
+        .filter_map(|(i, d)| lists[i].as_ref().map(|list| (i, d, list)))
+        .map(|(i, d, list)| CacheEntry {
             delegate: d,
-            bytes: &lists[i].bytes,
-            is_conflist: lists[i].is_conflist,
+            bytes: &list.bytes,
+            is_conflist: list.is_conflist,
             gateways: gateways[i].as_deref(),
             filter_v4: routes.as_ref().map_or(false, |r| r[i].filter_v4),
             filter_v6: routes.as_ref().map_or(false, |r| r[i].filter_v6),
         })
         .collect();
-    Ok(json!({ "delegates": planned, "scratchCache": scratch_cache::encode(&entries) }))
+    let mut out = json!({ "delegates": planned, "scratchCache": scratch_cache::encode(&entries) });
+    if problems.collect {
+        out["problems"] = Value::Array(problems.list);
+    }
+    Ok(out)
+}
+
+/// Where the plan's errors go: answered at once, or listed when `collect` is set.
+struct Problems {
+    collect: bool,
+    list: Vec<Value>,
+}
+
+impl Problems {
+    /// `Ok(Some(v))` for a success; for a failure the error itself, or (collecting) the
+    /// error listed with the delegate's `index` (`usize::MAX`: the whole pod) and `Ok(None)`.
+    fn check<T>(
+        &mut self,
+        r: Result<T, EngineError>,
+        index: usize,
+    ) -> Result<Option<T>, EngineError> {
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if self.collect => {
+                let mut v = e.to_json();
+                if index != usize::MAX {
+                    v["index"] = json!(index);
+                }
+                self.list.push(v);
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// libcni's interface-name checks, worded for the attachment.
