@@ -124,30 +124,52 @@ async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
 
-/** Whether `mountinfo` (proc(5)'s format) has a cgroup file system at or under /sys/fs/cgroup. */
-function hasCgroupMount(mountinfo: string): boolean {
-  return mountinfo.split("\n").some((line) => {
+/** A mount of `mountinfo` (proc(5)'s format): its point, file system type and super options. */
+interface MountEntry {
+  point: string;
+  fstype: string;
+  options: string[];
+}
+
+function mountsUnderCgroup(mountinfo: string): MountEntry[] {
+  return mountinfo.split("\n").flatMap((line) => {
     const [left, right] = line.split(" - ");
     const point = left?.split(" ")[4] ?? "";
-    const fstype = right?.split(" ")[0] ?? "";
-    return (fstype === "cgroup2" || fstype === "cgroup") && point.startsWith("/sys/fs/cgroup");
+    const [fstype = "", , superOptions = ""] = (right ?? "").split(" ");
+    return point === "/sys/fs/cgroup" || point.startsWith("/sys/fs/cgroup/")
+      ? [{ point, fstype, options: superOptions.split(",") }]
+      : [];
   });
 }
+
+const isCgroup = (m: MountEntry): boolean => m.fstype === "cgroup" || m.fstype === "cgroup2";
 
 /**
  * Gives `/sys/fs/cgroup` the machine's cgroup mounts when nothing is mounted there, as a node
  * always has them (runc refuses to start a container without: `no cgroup mount found in
  * mountinfo`). A machine root set up by hand (a chroot with a bare sysfs) lacks them: the
- * machine's own (init's, v1 or v2, through /proc/1/root) are bind-mounted there, else a cgroup2
- * mount is made. The mounts stay for the rest of the process, whose other fixtures may need them.
+ * hierarchies the machine's init has (v1 or v2) are mounted again at the same places (a v1
+ * hierarchy mounted with the same controllers is the same hierarchy), else one cgroup2
+ * mount is made. They stay for the rest of the process, whose other fixtures may need them.
  */
 async function ensureCgroupMount(): Promise<void> {
-  if (hasCgroupMount(await Deno.readTextFile("/proc/self/mountinfo"))) return;
-  const init = await Deno.readTextFile("/proc/1/mountinfo").catch(() => "");
-  if (hasCgroupMount(init)) {
-    await run("mount", ["--rbind", "/proc/1/root/sys/fs/cgroup", "/sys/fs/cgroup"]);
-  } else {
+  if (mountsUnderCgroup(await Deno.readTextFile("/proc/self/mountinfo")).some(isCgroup)) return;
+  const init = mountsUnderCgroup(await Deno.readTextFile("/proc/1/mountinfo").catch(() => ""));
+  if (!init.some(isCgroup)) {
     await run("mount", ["-t", "cgroup2", "none", "/sys/fs/cgroup"]);
+    return;
+  }
+  for (const m of init) {
+    await Deno.mkdir(m.point, { recursive: true }).catch(() => {});
+    if (m.fstype === "tmpfs" && m.point === "/sys/fs/cgroup") {
+      await run("mount", ["-t", "tmpfs", "-o", "mode=755", "tmpfs", m.point]);
+    } else if (m.fstype === "cgroup2") {
+      await run("mount", ["-t", "cgroup2", "none", m.point]);
+    } else if (m.fstype === "cgroup") {
+      const opts = m.options.filter((o) => o !== "rw" && o !== "ro");
+      if (opts.every((o) => o.startsWith("name=") || o === "xattr")) opts.unshift("none");
+      await run("mount", ["-t", "cgroup", "-o", opts.join(","), "cgroup", m.point]);
+    }
   }
 }
 
