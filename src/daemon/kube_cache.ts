@@ -120,7 +120,7 @@ export interface CachedKubeAccessOptions {
 function cacheMiss(namespace: string, name: string): KubeApiError {
   return new KubeApiError(404, {
     method: "GET",
-    path: `/api/v1/namespaces/${namespace}/pods/${name}`,
+    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}`,
     status: { kind: "Status", code: 404, reason: "NotFound", message: `pods "${name}" not found` },
   });
 }

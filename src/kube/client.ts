@@ -12,6 +12,7 @@ import type { Env } from "../platform/process.ts";
 import { type KubeRequestInfo, RestEngine } from "./_rest.ts";
 import { createCredentialSource, type CredentialSource } from "./credentials.ts";
 import type { KubeConnectionConfig } from "./kubeconfig.ts";
+import { pathSegment, resourcePath } from "./path.ts";
 import type {
   CoreEvent,
   KubeList,
@@ -193,14 +194,22 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 
 const NAD_API = "/apis/k8s.cni.cncf.io/v1";
 const DRA_API = "/apis/resource.k8s.io/v1";
-const seg = encodeURIComponent;
 
 function podPath(namespace: string, name: string): string {
-  return `/api/v1/namespaces/${seg(namespace)}/pods/${seg(name)}`;
+  return resourcePath("/api/v1", "pods", { namespace, name });
 }
 
 function collection(base: string, resource: string, namespace?: string): string {
-  return namespace ? `${base}/namespaces/${seg(namespace)}/${resource}` : `${base}/${resource}`;
+  return resourcePath(base, resource, { namespace: namespace || undefined });
+}
+
+/** `send()`'s promise, or its error as a rejection (a path that cannot be built, say). */
+function attempt<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return send();
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 function call(opts: CallOptions | undefined): CallOptions {
@@ -222,9 +231,10 @@ function listQuery(opts: ListOptions): Record<string, string | number | undefine
 
 async function* watchStream<T extends KubeObject>(
   rest: RestEngine,
-  path: string,
+  pathOf: () => string,
   opts: WatchOptions,
 ): AsyncGenerator<WatchEvent<T>> {
+  const path = pathOf();
   let res;
   try {
     res = await rest.send({
@@ -287,75 +297,92 @@ export function createKubeClient(config: KubeConnectionConfig, deps: KubeClientD
   return {
     description: `${config.server} (${config.origin})`,
     getPod: (namespace, name, opts) =>
-      rest.json<Pod>({ method: "GET", path: podPath(namespace, name), ...call(opts) }),
+      attempt(() =>
+        rest.json<Pod>({ method: "GET", path: podPath(namespace, name), ...call(opts) })
+      ),
     getNad: (namespace, name, opts) =>
-      rest.json<NetworkAttachmentDefinition>({
-        method: "GET",
-        path: `${NAD_API}/namespaces/${seg(namespace)}/network-attachment-definitions/${seg(name)}`,
-        ...call(opts),
+      attempt(() =>
+        rest.json<NetworkAttachmentDefinition>({
+          method: "GET",
+          path: resourcePath(NAD_API, "network-attachment-definitions", { namespace, name }),
+          ...call(opts),
+        })
+      ),
+    patchPodStatus: (namespace, name, patch) =>
+      attempt(() => {
+        const metadata: Record<string, unknown> = {};
+        if (patch.uid) metadata["uid"] = patch.uid;
+        metadata["annotations"] = patch.annotations;
+        return rest.json<Pod>({
+          method: "PATCH",
+          path: `${podPath(namespace, name)}/status`,
+          body: { metadata },
+          contentType: "application/merge-patch+json",
+          ...call(patch),
+        });
       }),
-    patchPodStatus: (namespace, name, patch) => {
-      const metadata: Record<string, unknown> = {};
-      if (patch.uid) metadata["uid"] = patch.uid;
-      metadata["annotations"] = patch.annotations;
-      return rest.json<Pod>({
-        method: "PATCH",
-        path: `${podPath(namespace, name)}/status`,
-        body: { metadata },
-        contentType: "application/merge-patch+json",
-        ...call(patch),
-      });
-    },
     updatePodStatus: (namespace, name, pod, opts) =>
-      rest.json<Pod>({
-        method: "PUT",
-        path: `${podPath(namespace, name)}/status`,
-        body: pod,
-        ...call(opts),
-      }),
+      attempt(() =>
+        rest.json<Pod>({
+          method: "PUT",
+          path: `${podPath(namespace, name)}/status`,
+          body: pod,
+          ...call(opts),
+        })
+      ),
     createEvent: (namespace, event, opts) =>
-      rest.json<CoreEvent>({
-        method: "POST",
-        path: `/api/v1/namespaces/${seg(namespace)}/events`,
-        body: event,
-        ...call(opts),
-      }),
+      attempt(() =>
+        rest.json<CoreEvent>({
+          method: "POST",
+          path: `/api/v1/namespaces/${pathSegment("namespace", namespace)}/events`,
+          body: event,
+          ...call(opts),
+        })
+      ),
     patchEvent: (namespace, name, patch, opts) =>
-      rest.json<CoreEvent>({
-        method: "PATCH",
-        path: `/api/v1/namespaces/${seg(namespace)}/events/${seg(name)}`,
-        body: patch,
-        contentType: "application/strategic-merge-patch+json",
-        ...call(opts),
-      }),
+      attempt(() =>
+        rest.json<CoreEvent>({
+          method: "PATCH",
+          path: resourcePath("/api/v1", "events", { namespace, name }),
+          body: patch,
+          contentType: "application/strategic-merge-patch+json",
+          ...call(opts),
+        })
+      ),
     listPods: (opts = {}) =>
-      rest.json<KubeList<Pod>>({
-        method: "GET",
-        path: collection("/api/v1", "pods", opts.namespace),
-        query: listQuery(opts),
-        ...call(opts),
-      }),
+      attempt(() =>
+        rest.json<KubeList<Pod>>({
+          method: "GET",
+          path: collection("/api/v1", "pods", opts.namespace),
+          query: listQuery(opts),
+          ...call(opts),
+        })
+      ),
     watchPods: (opts) =>
-      watchStream<Pod>(rest, collection("/api/v1", "pods", opts.namespace), opts),
+      watchStream<Pod>(rest, () => collection("/api/v1", "pods", opts.namespace), opts),
     listNads: (opts = {}) =>
-      rest.json<KubeList<NetworkAttachmentDefinition>>({
-        method: "GET",
-        path: collection(NAD_API, "network-attachment-definitions", opts.namespace),
-        query: listQuery(opts),
-        ...call(opts),
-      }),
+      attempt(() =>
+        rest.json<KubeList<NetworkAttachmentDefinition>>({
+          method: "GET",
+          path: collection(NAD_API, "network-attachment-definitions", opts.namespace),
+          query: listQuery(opts),
+          ...call(opts),
+        })
+      ),
     watchNads: (opts) =>
       watchStream<NetworkAttachmentDefinition>(
         rest,
-        collection(NAD_API, "network-attachment-definitions", opts.namespace),
+        () => collection(NAD_API, "network-attachment-definitions", opts.namespace),
         opts,
       ),
     getResourceClaim: (namespace, name, opts) =>
-      rest.json<ResourceClaim>({
-        method: "GET",
-        path: `${DRA_API}/namespaces/${seg(namespace)}/resourceclaims/${seg(name)}`,
-        ...call(opts),
-      }),
+      attempt(() =>
+        rest.json<ResourceClaim>({
+          method: "GET",
+          path: resourcePath(DRA_API, "resourceclaims", { namespace, name }),
+          ...call(opts),
+        })
+      ),
     listResourceSlices: (opts = {}) =>
       rest.json<KubeList<ResourceSlice>>({
         method: "GET",

@@ -73,6 +73,66 @@ Deno.test("getNad() GETs the k8s.cni.cncf.io path with a per-call timeout", asyn
   assertEquals(t.requests()[0]!.timeoutMs, 250);
 });
 
+Deno.test("every path segment is escaped, and a namespace or name that would change the path is refused unsent", async () => {
+  const { client, t } = setup(() => ({ body: POD }));
+  await client.getPod("ns", "p q");
+  await client.getNad("ns", "net.a");
+  assertEquals(t.requests().map((r) => r.url), [
+    "https://api:6443/api/v1/namespaces/ns/pods/p%20q",
+    "https://api:6443/apis/k8s.cni.cncf.io/v1/namespaces/ns/network-attachment-definitions/net.a",
+  ]);
+  const refused = async (call: () => Promise<unknown>, msg: string) =>
+    await rejects(call, (e: Error) => e.message === msg);
+  await refused(
+    () => client.getNad("a/b", "net-a"),
+    `invalid namespace "a/b": [may not contain '/']`,
+  );
+  await refused(() => client.getNad("ns", ".."), `invalid resource name "..": [may not be '..']`);
+  await refused(
+    () => client.getNad("ns", "%2e%2e"),
+    `invalid resource name "%2e%2e": [may not contain '%']`,
+  );
+  await refused(() => client.getNad("ns", ""), "resource name may not be empty");
+  await refused(
+    () => client.getPod("", "p"),
+    "an empty namespace may not be set when a resource name is provided",
+  );
+  await refused(
+    () => client.patchPodStatus("ns", "a/b", { annotations: {} }),
+    `invalid resource name "a/b": [may not contain '/']`,
+  );
+  await refused(
+    () => client.updatePodStatus(".", "p", POD as never),
+    `invalid namespace ".": [may not be '.']`,
+  );
+  await refused(
+    () => client.createEvent("x/y", {} as never),
+    `invalid namespace "x/y": [may not contain '/']`,
+  );
+  await refused(
+    () => client.patchEvent("ns", "e/../f", {}),
+    `invalid resource name "e/../f": [may not contain '/']`,
+  );
+  await refused(
+    () => client.listPods({ namespace: "a/b" }),
+    `invalid namespace "a/b": [may not contain '/']`,
+  );
+  await refused(
+    () => client.getResourceClaim!("ns", "c/d"),
+    `invalid resource name "c/d": [may not contain '/']`,
+  );
+  const watch = client.watchNads({
+    namespace: "..",
+    resourceVersion: "1",
+    signal: new AbortController().signal,
+  });
+  await refused(
+    () => watch[Symbol.asyncIterator]().next(),
+    `invalid namespace "..": [may not be '..']`,
+  );
+  assertEquals(t.requests().length, 2);
+});
+
 Deno.test("patchPodStatus() sends one merge patch of pods/status with the UID precondition", async () => {
   const { client, t, counter } = setup(() => ({ body: POD }));
   await client.patchPodStatus("ns", "p", {

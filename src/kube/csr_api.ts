@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { pathSegment } from "./path.ts";
 import { createRestEngine, type KubeClientDeps } from "./client.ts";
 import type { KubeConnectionConfig } from "./kubeconfig.ts";
 
@@ -36,10 +37,10 @@ export function createCsrApi(config: KubeConnectionConfig, deps: KubeClientDeps)
   return {
     create: (body) =>
       rest.json<CertificateSigningRequest>({ method: "POST", path: CSR_PATH, body }),
-    get: (name) =>
-      rest.json<CertificateSigningRequest>({
+    get: async (name) =>
+      await rest.json<CertificateSigningRequest>({
         method: "GET",
-        path: `${CSR_PATH}/${encodeURIComponent(name)}`,
+        path: `${CSR_PATH}/${pathSegment("resource name", name)}`,
       }),
     close: () => rest.close(),
   };

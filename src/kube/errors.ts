@@ -151,6 +151,15 @@ export function isRetriable(err: unknown): boolean {
 }
 
 /**
+ * The CNI code for a failed API call: 11 (try again later) when {@linkcode isRetriable}
+ * (refused, reset or timed-out connections, 429, 5xx), so the runtime retries the pod;
+ * otherwise 999.
+ */
+export function cniCodeOf(err: unknown): number {
+  return isRetriable(err) ? 11 : 999;
+}
+
+/**
  * Credentials could not be obtained (token file unreadable, exec plugin failed). The
  * message reads like client-go's (`Get "<url>": getting credentials: exec: ...`) and names
  * the file or command, never the secret.

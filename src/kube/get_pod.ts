@@ -7,7 +7,7 @@
  * @module
  */
 import { CniCode, CniError } from "../cni/error.ts";
-import { isNotFound, isRetriable } from "./errors.ts";
+import { cniCodeOf, isNotFound, isRetriable } from "./errors.ts";
 import type { CallOptions } from "./client.ts";
 import type { Pod } from "./types.ts";
 
@@ -106,7 +106,7 @@ export async function getPodWithRetry(
       pod = await (opts.live ?? source).getPod(opts.namespace, opts.name);
     } catch (err) {
       if (isNotFound(err)) return { notFound: true };
-      throw new CniError(CniCode.Internal, `error waiting for pod: ${(err as Error).message}`, {
+      throw new CniError(cniCodeOf(err), `error waiting for pod: ${(err as Error).message}`, {
         cause: err,
       });
     }

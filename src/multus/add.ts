@@ -197,6 +197,19 @@ async function addWithContext(
   const links = listLinks(args.netns, deps);
   let pod: Pod | null = null;
   if (kube) {
+    // Ours: Go's thin plugin asks the API for the pod "" and reports client-go's words;
+    // name the missing argument as Multus's daemon does.
+    for (
+      const [key, value] of [["K8S_POD_NAMESPACE", k8s.podNamespace], ["K8S_POD_NAME", k8s.podName]]
+    ) {
+      if (!value) {
+        throw cmdErr(
+          null,
+          new CniError(CniCode.InvalidEnvironment, `missing ${key}`),
+          "error getting k8s args: ",
+        );
+      }
+    }
     try {
       pod = await kube.pods.getPod(k8s.podNamespace, k8s.podName, {
         uid: k8s.podUid,

@@ -7,11 +7,16 @@
  */
 import { CniError } from "../cni/error.ts";
 import type { K8sArgs } from "../engine/multus.ts";
+import { cniCodeOf } from "../kube/errors.ts";
 
-/** Multus `cmdErr`: `Multus: [ns/name/uid]: <msg>` (no pod part when args are unknown). */
+/**
+ * Multus `cmdErr`: `Multus: [ns/name/uid]: <msg>` (no pod part when args are unknown). An
+ * API error that is worth retrying (no answer, 429, 5xx) becomes code 11, so that the
+ * runtime tries again later; any other non-CNI error is 999.
+ */
 export function cmdErr(k8s: K8sArgs | null, err: unknown, what = ""): CniError {
   const pod = k8s ? `[${k8s.podNamespace}/${k8s.podName}/${k8s.podUid}]: ` : "";
-  return CniError.from(err).withPrefix(`Multus: ${pod}${what}`);
+  return CniError.from(err, cniCodeOf(err)).withPrefix(`Multus: ${pod}${what}`);
 }
 
 /** Multus `cmdPluginErr`: `[ns/name/uid:network]: <msg>`. */

@@ -90,12 +90,21 @@ export const denoFs: Fs = {
         file.close();
       }
     };
+    // A write that fails part-way (a full disk, say) leaves no temp file behind.
+    const writeOrClean = async (): Promise<void> => {
+      try {
+        await write();
+      } catch (err) {
+        await Deno.remove(temp).catch(() => {});
+        throw err;
+      }
+    };
     try {
-      await write();
+      await writeOrClean();
     } catch (err) {
       if (!isNotFound(err)) throw err;
       await Deno.mkdir(dir, { recursive: true, mode: opts.dirMode ?? 0o700 });
-      await write();
+      await writeOrClean();
     }
     try {
       if ((mode & 0o077) !== 0) await Deno.chmod(temp, mode);

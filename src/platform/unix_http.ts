@@ -16,10 +16,14 @@ export interface UnixHttpResponse {
   body: string;
 }
 
-/** Why a request failed before any response came. */
+/** Why a request failed before a whole response came. */
 export class UnixHttpError extends Error {
-  /** `refused` (nobody listens), `missing` (no socket file), `timeout`, or `other`. */
-  readonly kind: "refused" | "missing" | "timeout" | "other";
+  /**
+   * `refused` (nobody listens), `missing` (no socket file), `timeout`, `closed` (the
+   * server closed or reset the connection before its response was complete: it exited or
+   * was killed), or `other`.
+   */
+  readonly kind: "refused" | "missing" | "timeout" | "closed" | "other";
 
   /** An error of `kind` with Go-like wording (`dial unix <path>: connect: ...`). */
   constructor(kind: UnixHttpError["kind"], message: string, options?: ErrorOptions) {
@@ -32,7 +36,13 @@ export class UnixHttpError extends Error {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** The connection ended before the response did. */
+function cutShort(what: string): UnixHttpError {
+  return new UnixHttpError("closed", `the server closed the connection ${what}`);
+}
+
 function parseResponse(raw: Uint8Array): UnixHttpResponse {
+  if (raw.length === 0) throw cutShort("without answering");
   let headEnd = -1;
   for (let i = 0; i + 3 < raw.length; i++) {
     if (raw[i] === 13 && raw[i + 1] === 10 && raw[i + 2] === 13 && raw[i + 3] === 10) {
@@ -40,7 +50,9 @@ function parseResponse(raw: Uint8Array): UnixHttpResponse {
       break;
     }
   }
-  if (headEnd < 0) throw new Error("malformed HTTP response: no end of headers");
+  if (headEnd < 0) {
+    throw cutShort(`after ${raw.length} bytes, before the end of the response headers`);
+  }
   const head = decoder.decode(raw.subarray(0, headEnd)).split("\r\n");
   const status = Number(head[0]?.split(" ")[1]);
   if (!Number.isInteger(status)) throw new Error(`malformed HTTP status line: ${head[0]}`);
@@ -56,8 +68,12 @@ function parseResponse(raw: Uint8Array): UnixHttpResponse {
     for (;;) {
       let eol = off;
       while (eol + 1 < body.length && !(body[eol] === 13 && body[eol + 1] === 10)) eol++;
+      if (eol + 1 >= body.length) throw cutShort("in the middle of a chunked response body");
       const size = parseInt(decoder.decode(body.subarray(off, eol)), 16);
       if (!Number.isFinite(size) || size === 0) break;
+      if (eol + 2 + size > body.length) {
+        throw cutShort("in the middle of a chunked response body");
+      }
       parts.push(body.subarray(eol + 2, eol + 2 + size));
       off = eol + 2 + size + 2;
     }
@@ -70,7 +86,11 @@ function parseResponse(raw: Uint8Array): UnixHttpResponse {
     }
     body = joined;
   } else if (headers["content-length"] !== undefined) {
-    body = body.subarray(0, Number(headers["content-length"]));
+    const length = Number(headers["content-length"]);
+    if (body.length < length) {
+      throw cutShort(`after ${body.length} of the ${length} bytes of the response body`);
+    }
+    body = body.subarray(0, length);
   }
   return { status, headers, body: decoder.decode(body) };
 }
@@ -141,12 +161,17 @@ export async function unixRequest(
         },
       );
     }
-    if (err instanceof UnixHttpError) throw err;
-    throw new UnixHttpError(
-      "other",
-      `${req.method} http://dummy${req.path}: ${err instanceof Error ? err.message : err}`,
-      { cause: err },
-    );
+    const reset = err instanceof Deno.errors.ConnectionReset ||
+      err instanceof Deno.errors.BrokenPipe;
+    const message = err instanceof Error ? err.message : String(err);
+    const why = err instanceof UnixHttpError
+      ? err
+      : reset
+      ? cutShort(`(${message})`)
+      : new UnixHttpError("other", message);
+    throw new UnixHttpError(why.kind, `${req.method} http://dummy${req.path}: ${why.message}`, {
+      cause: err,
+    });
   } finally {
     cancelTimer();
     try {

@@ -17,7 +17,7 @@ import { CniCode, CniError } from "../cni/error.ts";
 import type { CmdArgs, PluginFuncs } from "../cni/skel.ts";
 import type { CniResult } from "../cni/types.ts";
 import type { Logger } from "../platform/log.ts";
-import type { UnixHttpResponse } from "../platform/unix_http.ts";
+import { UnixHttpError, type UnixHttpResponse } from "../platform/unix_http.ts";
 
 /** The keys of the shim's CNI config it reads itself. */
 export interface ShimConf {
@@ -135,11 +135,14 @@ async function post(args: CmdArgs, conf: ShimConf, deps: ShimDeps): Promise<stri
       timeoutMs: deps.requestTimeoutMs ?? 300_000,
     });
   } catch (err) {
+    const why = err instanceof Error ? err.message.replace(/^POST http:\/\/dummy\/cni: /, "") : err;
+    // Ours: Go's shim reports the HTTP client's `unexpected EOF`.
+    const gone = err instanceof UnixHttpError && err.kind === "closed"
+      ? `multus-daemon went away before it answered (${why}); it exited or was killed`
+      : why;
     throw new CniError(
       CniCode.TryAgainLater,
-      `failed to send CNI request: Post "http://dummy/cni": ${
-        err instanceof Error ? err.message.replace(/^POST http:\/\/dummy\/cni: /, "") : err
-      }`,
+      `failed to send CNI request: Post "http://dummy/cni": ${gone}`,
       { cause: err },
     );
   }

@@ -15,8 +15,16 @@ fn valid_name(s: &str) -> bool {
     bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
 }
 
+/// The longest container ID accepted (ours; libcni has no bound). The ID is a file name
+/// by itself (`<cniDir>/<containerID>`) and inside libcni's result file names
+/// (`<network>-<containerID>-<ifname>`), which must fit the 255 bytes of a file name: 128
+/// leaves over 100 for the network name. Runtimes use 64 hex digits.
+pub const MAX_CONTAINER_ID: usize = 128;
+
 /// `ValidateContainerID`: empty → code 3 `missing containerID`; bad characters → code 4
-/// `invalid characters in containerID` with the ID as details.
+/// `invalid characters in containerID` with the ID as details. Ours: longer than
+/// [`MAX_CONTAINER_ID`] → code 4 `containerID is too long` (worded as libcni's
+/// `interface name is too long`), before any file is named after it.
 pub fn container_id(id: &str) -> Result<(), EngineError> {
     if id.is_empty() {
         return Err(EngineError::new(code::UNKNOWN_CONTAINER, "missing containerID"));
@@ -24,6 +32,15 @@ pub fn container_id(id: &str) -> Result<(), EngineError> {
     if !valid_name(id) {
         return Err(EngineError::new(code::INVALID_ENV, "invalid characters in containerID")
             .with_details(id));
+    }
+    if id.len() > MAX_CONTAINER_ID {
+        return Err(EngineError::new(code::INVALID_ENV, "containerID is too long").with_details(
+            format!(
+                "containerID should be at most {} characters; it is {}",
+                MAX_CONTAINER_ID,
+                id.len()
+            ),
+        ));
     }
     Ok(())
 }

@@ -11,6 +11,28 @@ pub const NETWORKS: &str = "k8s.v1.cni.cncf.io/networks";
 /// The pod annotation replacing the cluster network.
 pub const DEFAULT_NETWORK: &str = "v1.multus-cni.io/default-network";
 
+/// The most bytes of annotation text a networks or default-network annotation may hold:
+/// a quarter of the API server's 256 KiB for all of a pod's annotations, and over ten
+/// times what the largest request of [`MAX_NETWORKS`] networks with every field set takes.
+pub const MAX_ANNOTATION_BYTES: usize = 64 * 1024;
+/// The most networks one pod may request. Real pods ask for a handful (SR-IOV and telco
+/// pods for up to about a dozen); 64 is far above that and keeps the worst ADD, and the
+/// DEL that undoes it, to a few seconds of delegate calls.
+pub const MAX_NETWORKS: usize = 64;
+
+/// Refuses an annotation over [`MAX_ANNOTATION_BYTES`] before it is parsed.
+fn check_size(key: &str, annotation: &str) -> Result<(), String> {
+    if annotation.len() > MAX_ANNOTATION_BYTES {
+        return Err(format!(
+            "the {} annotation is {} bytes long; at most {} bytes are accepted",
+            key,
+            annotation.len(),
+            MAX_ANNOTATION_BYTES
+        ));
+    }
+    Ok(())
+}
+
 fn invalid(msg: String) -> EngineError {
     EngineError::new(code::INVALID_NETWORK_CONFIG, msg)
 }
@@ -31,12 +53,23 @@ fn selections(annotation: &str, default_ns: &str) -> Result<Vec<Value>, String> 
     if annotation.is_empty() {
         return Ok(Vec::new());
     }
-    selection::parse(annotation, default_ns)
+    check_size(NETWORKS, annotation)?;
+    let elements = selection::parse(annotation, default_ns)?;
+    if elements.len() > MAX_NETWORKS {
+        return Err(format!(
+            "the {} annotation requests {} networks; a pod may request at most {}",
+            NETWORKS,
+            elements.len(),
+            MAX_NETWORKS
+        ));
+    }
+    Ok(elements)
 }
 
 /// `tryLoadK8sPodDefaultNetwork`'s parsing: exactly one element.
 fn default_network(annotation: &str, multus_ns: &str) -> Result<Value, String> {
     const PREFIX: &str = "tryLoadK8sPodDefaultNetwork: ";
+    check_size(DEFAULT_NETWORK, annotation).map_err(|e| format!("{}{}", PREFIX, e))?;
     let mut elements = selection::parse(annotation, multus_ns)
         .map_err(|e| format!("{}failed to parse CRD object: {}", PREFIX, e))?;
     if elements.len() > 1 {

@@ -28,6 +28,38 @@ fn dns_label(s: &str) -> bool {
     }
 }
 
+/// Kubernetes' DNS-1123 subdomain: dot-separated labels, at most 253 characters.
+fn dns_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(dns_label)
+}
+
+const LABEL_RULE: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name', or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const SUBDOMAIN_RULE: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+/// Ours (Multus checks only the text form): a JSON element's explicit namespace must be a
+/// DNS-1123 label and its name a DNS-1123 subdomain, as the API server requires of a
+/// namespace and a NAD, so that neither can change the path of the NAD request. The
+/// reasons are the API server's own (`k8s.io/apimachinery` validation). An empty name
+/// passes here and fails the NAD lookup, as in the text form.
+fn check_names(ns: &str, name: &str) -> Result<(), String> {
+    if !ns.is_empty() && (ns.len() > 63 || !dns_label(ns)) {
+        let why = if ns.len() > 63 { "must be no more than 63 characters" } else { LABEL_RULE };
+        return Err(format!(
+            "{}invalid namespace {} of network {}: {}",
+            PREFIX,
+            quote(ns),
+            quote(name),
+            why
+        ));
+    }
+    if !name.is_empty() && !dns_subdomain(name) {
+        let why =
+            if name.len() > 253 { "must be no more than 253 characters" } else { SUBDOMAIN_RULE };
+        return Err(format!("{}invalid network name {}: {}", PREFIX, quote(name), why));
+    }
+    Ok(())
+}
+
 /// `parsePodNetworkObjectName`: `[<namespace>/]<name>[@<ifname>]`.
 fn object_name(item: &str) -> Result<(String, String, String), String> {
     let slash: Vec<&str> = item.split('/').collect();
@@ -134,6 +166,9 @@ pub fn parse(annotation: &str, default_namespace: &str) -> Result<Vec<Value>, St
     for (m, raw) in elements(annotation)? {
         let name = str_of(&m, "name").to_string();
         let mut ns = str_of(&m, "namespace").to_string();
+        if json_form {
+            check_names(&ns, &name)?;
+        }
         if ns.is_empty() {
             ns = default_namespace.to_string();
         }
