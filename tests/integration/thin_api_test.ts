@@ -50,6 +50,10 @@ Deno.test("multus records an AddedInterface event per interface with a result, i
   const pod = env.pod("events", { [NETWORKS]: "blue@blue0, quiet, team/green" });
   const add = await env.cni({ command: "ADD", pod, containerId: "ctr-events" });
   assertEquals(add.code, 0, add.stdout + add.stderr);
+  // Thick mode sends events after the reply: wait for them (bounded), never for a time.
+  for (let i = 0; i < 600 && env.api.events({ objectName: "events" }).length < 3; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const events = env.api.events({ objectName: "events" });
   assertEquals(
     events.map((e) => `${e["type"]} ${e["reason"]} ${e["message"]}`).sort(),
