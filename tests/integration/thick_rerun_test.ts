@@ -52,6 +52,7 @@ try {
   await import("./thin_status_test.ts");
   await import("./thin_bad_input_test.ts");
   await import("./thin_logging_test.ts");
+  await import("./thin_netns_test.ts");
 } finally {
   // deno-lint-ignore no-explicit-any
   (Deno as any).test = register;
