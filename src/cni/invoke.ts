@@ -4,6 +4,9 @@
  * environment plus the six `CNI_*` variables, its stdout parsed as a result or as a CNI
  * error (keeping the plugin's code), else a message built from its stderr.
  *
+ * An ADD that exits 0 with nothing on stdout is a failure (code 6, libcni's
+ * `failed to unmarshal raw result: unexpected end of JSON input`), never an empty result.
+ *
  * A `type` is a plain file name. One that is empty, contains `/` or is `.`/`..` is
  * refused before anything runs: whoever can write a NetworkAttachmentDefinition must
  * never be able to make a root process run an arbitrary path.
@@ -185,18 +188,25 @@ export async function execPlugin(
 
 /**
  * Decodes an ADD's stdout into a result of the plugin's version (or `configVersion`
- * when it names none), as libcni does.
+ * when it names none), as libcni does (`null` is an empty result).
  *
- * @throws {CniError} code 6 when stdout is not JSON, or the engine's validation error.
+ * @throws {CniError} code 6 when stdout is empty (libcni: an ADD without a result is an
+ *   error) or not JSON, or the engine's validation error.
  */
 export function decodeAddOutput(
   stdout: string,
   type: string,
   configVersion: CniVersion,
 ): CniResult {
+  if (stdout.trim() === "") {
+    throw new CniError(
+      CniCode.DecodingFailure,
+      `failed to unmarshal raw result: unexpected end of JSON input (plugin "${type}" exited 0 with no result on stdout)`,
+    );
+  }
   let raw: unknown;
   try {
-    raw = stdout.trim() === "" ? null : JSON.parse(stdout);
+    raw = JSON.parse(stdout);
   } catch (err) {
     throw new CniError(
       CniCode.DecodingFailure,

@@ -193,6 +193,14 @@ Deno.test("addNetworkList() reports a plugin that prints garbage with code 6", a
   });
 });
 
+Deno.test("addNetworkList() reports a plugin that exits 0 with nothing on stdout with code 6 (libcni: no result is an error)", async () => {
+  await expectAddFailure({ type: "cnitest-silent" }, {
+    code: 6,
+    msg:
+      /^plugin type="cnitest-silent" failed \(add\): failed to unmarshal raw result: unexpected end of JSON input \(plugin "cnitest-silent" exited 0 with no result on stdout\)$/,
+  });
+});
+
 Deno.test("addNetworkList() with a failing second plugin leaves the first plugin's record only", async () => {
   requireRoot();
   await using tmp = await tempDir();
