@@ -144,3 +144,34 @@ for (const host of ["/proc/self/ns/net", "/proc/<test process>/ns/net", "/proc/1
     await assertReleased(env);
   });
 }
+
+Deno.test("multus GC (which takes no namespace) releases a container added with CNI_NETNS=/proc/<pid>/ns/net once its process is gone", async () => {
+  requireRoot();
+  await using env = await multusEnv();
+  env.bridgeNad("default", "blue", "10.241.0.0/24");
+  const p = env.pod("gcpid", { [NETWORKS]: "blue" });
+  const conf = env.conf({ cniVersion: "1.1.0" });
+  const proc = await processInOwnNetns();
+  try {
+    const add = await env.cni({
+      command: "ADD",
+      pod: p,
+      containerId: "ctr-gcpid",
+      netns: proc.path,
+      conf,
+    });
+    assertEquals(add.code, 0, add.stdout + add.stderr);
+    assertEquals(await env.leases(), ["blue/10.241.0.2", "cluster/10.240.0.2"]);
+  } finally {
+    await proc.kill();
+  }
+  const gc = await env.cni({
+    command: "GC",
+    pod: { namespace: "", name: "", uid: "" },
+    containerId: "",
+    netns: "",
+    conf: { ...conf, "cni.dev/valid-attachments": [] },
+  });
+  assertEquals(gc.code, 0, gc.stdout + gc.stderr);
+  await assertReleased(env);
+});
