@@ -4,6 +4,12 @@
  * environment plus the six `CNI_*` variables, its stdout parsed as a result or as a CNI
  * error (keeping the plugin's code), else a message built from its stderr.
  *
+ * A plugin's output is bounded: more than {@linkcode MAX_STDOUT_BYTES} on stdout (no CNI
+ * result or error is near that size) kills it and fails the call (code 5, naming the
+ * plugin and the limit); its stderr is kept up to {@linkcode MAX_STDERR_BYTES} and the
+ * rest dropped. An ADD that exits 0 with nothing on stdout is a failure (code 6, libcni's
+ * `failed to unmarshal raw result: unexpected end of JSON input`), never an empty result.
+ *
  * A `type` is a plain file name. One that is empty, contains `/` or is `.`/`..` is
  * refused before anything runs: whoever can write a NetworkAttachmentDefinition must
  * never be able to make a root process run an arbitrary path.
@@ -38,6 +44,23 @@ export interface InvokeOptions {
   busyDelayMs?: number;
   /** Run the plugin chrooted into this directory (Multus thick's `chrootDir`). */
   chrootDir?: string;
+  /** Bound of the plugin's stdout (default {@linkcode MAX_STDOUT_BYTES}). */
+  maxStdoutBytes?: number;
+  /** How much of the plugin's stderr is kept (default {@linkcode MAX_STDERR_BYTES}). */
+  maxStderrBytes?: number;
+}
+
+/** The most a plugin may print on stdout: 4 MiB. */
+export const MAX_STDOUT_BYTES = 4 * 1024 * 1024;
+
+/** How much of a plugin's stderr is kept: 64 KiB. */
+export const MAX_STDERR_BYTES = 64 * 1024;
+
+/** `n` bytes for a message: `4 MiB`, `64 KiB`, `100 bytes`. */
+function bytesText(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
 }
 
 /** The environment of one plugin call: `CNI_*` values added to the runtime's own. */
@@ -138,6 +161,8 @@ export async function execPlugin(
   const retries = opts.busyRetries ?? 5;
   const sleep = deps.sleep ?? defaultSleep;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxStdout = opts.maxStdoutBytes ?? MAX_STDOUT_BYTES;
+  const maxStderr = opts.maxStderrBytes ?? MAX_STDERR_BYTES;
   let out: ExecOutput | undefined;
   for (let attempt = 0; out === undefined; attempt++) {
     try {
@@ -146,6 +171,8 @@ export async function execPlugin(
         env: call.env,
         stdin: call.stdin,
         timeoutMs,
+        maxStdoutBytes: maxStdout,
+        maxStderrBytes: maxStderr,
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.chrootDir ? { chrootDir: opts.chrootDir } : {}),
       });
@@ -159,6 +186,23 @@ export async function execPlugin(
         cause: err,
       });
     }
+  }
+  if (out.stderrDropped) {
+    out = {
+      ...out,
+      stderr: `${out.stderr}\n[${out.stderrDropped} more bytes of stderr dropped: ${
+        bytesText(maxStderr)
+      } are kept]`,
+    };
+  }
+  if (out.stdoutOverflow) {
+    throw new CniError(
+      CniCode.IoFailure,
+      `plugin "${path}" (${call.env.CNI_COMMAND}) printed more than ${
+        bytesText(maxStdout)
+      } on stdout and was killed: its output is bounded to ${bytesText(maxStdout)}`,
+      out.stderr ? { details: out.stderr.trim() } : {},
+    );
   }
   if (out.timedOut || out.aborted) {
     const why = out.timedOut
@@ -185,18 +229,25 @@ export async function execPlugin(
 
 /**
  * Decodes an ADD's stdout into a result of the plugin's version (or `configVersion`
- * when it names none), as libcni does.
+ * when it names none), as libcni does (`null` is an empty result).
  *
- * @throws {CniError} code 6 when stdout is not JSON, or the engine's validation error.
+ * @throws {CniError} code 6 when stdout is empty (libcni: an ADD without a result is an
+ *   error) or not JSON, or the engine's validation error.
  */
 export function decodeAddOutput(
   stdout: string,
   type: string,
   configVersion: CniVersion,
 ): CniResult {
+  if (stdout.trim() === "") {
+    throw new CniError(
+      CniCode.DecodingFailure,
+      `failed to unmarshal raw result: unexpected end of JSON input (plugin "${type}" exited 0 with no result on stdout)`,
+    );
+  }
   let raw: unknown;
   try {
-    raw = stdout.trim() === "" ? null : JSON.parse(stdout);
+    raw = JSON.parse(stdout);
   } catch (err) {
     throw new CniError(
       CniCode.DecodingFailure,

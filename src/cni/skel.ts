@@ -8,6 +8,7 @@
  * @module
  */
 import { CniCode, CniError } from "./error.ts";
+import { netnsCheckOverridden } from "./netns.ts";
 import type { CniCommand, CniResult, CniVersion } from "./types.ts";
 import type { SkelCheck, VersionInfo } from "../engine/mod.ts";
 import type { Env } from "../platform/process.ts";
@@ -73,8 +74,11 @@ export interface SkelOptions {
   stdio: Stdio;
   /** The engine-backed decisions. */
   checks: SkelChecks;
-  /** Whether `CNI_NETNS` is this process's own netns (code 8); absent = never. */
-  isOwnNetns?: (netns: string) => Promise<boolean>;
+  /**
+   * Refuses a `CNI_NETNS` that is this process's own namespace on ADD and DEL (code 8;
+   * see `netns.ts`); absent = never checked. `CNI_NETNS_OVERRIDE` skips it, as in libcni.
+   */
+  checkNetns?: (netns: string) => Promise<void>;
 }
 
 const COMMANDS = new Set(["ADD", "DEL", "CHECK", "GC", "STATUS", "VERSION"]);
@@ -173,15 +177,11 @@ export async function pluginMain(funcs: PluginFuncs, opts: SkelOptions): Promise
       cniVersion,
       env: env.toObject(),
     };
-    const override = (env.get("CNI_NETNS_OVERRIDE") ?? "").toLowerCase();
     if (
-      (cmd === "ADD" || cmd === "DEL") && args.netns && override !== "1" && override !== "true" &&
-      await opts.isOwnNetns?.(args.netns)
+      (cmd === "ADD" || cmd === "DEL") && opts.checkNetns &&
+      !netnsCheckOverridden({ CNI_NETNS_OVERRIDE: env.get("CNI_NETNS_OVERRIDE") })
     ) {
-      throw new CniError(
-        CniCode.InvalidNetns,
-        "plugin's netns and netns from CNI_NETNS should not be the same",
-      );
+      await opts.checkNetns(args.netns);
     }
     switch (cmd) {
       case "ADD": {

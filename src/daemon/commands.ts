@@ -3,9 +3,15 @@
  * copy), with its own effects (informer-backed pods and NADs, events off the critical
  * path, delegates optionally chrooted) and the daemon config overlaid on every request.
  *
+ * An ADD or DEL (`/cni` or `/delegate`) whose `CNI_NETNS` is the daemon's own network
+ * namespace or the host's is refused with code 8 before anything runs, as the skel refuses
+ * the plugin's own: the shim's process may be elsewhere, and a request may come from a
+ * shim that does not check (`CNI_NETNS_OVERRIDE` skips it, as in libcni).
+ *
  * @module
  */
 import { CniError } from "../cni/error.ts";
+import { netnsCheckOverridden } from "../cni/netns.ts";
 import type { CniResult } from "../cni/types.ts";
 import { cmdAdd, type CommandOptions } from "../multus/add.ts";
 import { cmdCheck } from "../multus/check.ts";
@@ -20,15 +26,29 @@ import { runDelegateRequest } from "./delegate_api.ts";
 /** The daemon's commands over `deps`, with the daemon config as overlay. */
 export function daemonCommands(
   deps: MultusDeps,
-  opts: { overlay: Record<string, unknown>; dropKeys: string[] },
+  opts: {
+    overlay: Record<string, unknown>;
+    dropKeys: string[];
+    /** Refuses the daemon's own and the host's namespace (see `cni/netns.ts`). */
+    checkNetns?: (netns: string) => Promise<void>;
+  },
 ): DaemonCommands {
   const commandOptions: CommandOptions = {
     conf: { overlay: opts.overlay, dropKeys: opts.dropKeys },
     uniqueArgs: true,
   };
+  const guard = async (req: CniRequest): Promise<void> => {
+    if (
+      (req.command === "ADD" || req.command === "DEL") && opts.checkNetns &&
+      !netnsCheckOverridden(req.args.env)
+    ) {
+      await opts.checkNetns(req.args.netns);
+    }
+  };
   return {
     async cni(req: CniRequest): Promise<CniResult | void> {
       const { args } = req;
+      await guard(req);
       switch (req.command) {
         case "ADD":
           try {
@@ -48,6 +68,9 @@ export function daemonCommands(
           return await cmdStatus(args, deps, commandOptions);
       }
     },
-    delegate: (req: CniRequest) => runDelegateRequest(req, deps, opts),
+    async delegate(req: CniRequest): Promise<CniResult | void> {
+      await guard(req);
+      return await runDelegateRequest(req, deps, opts);
+    },
   };
 }

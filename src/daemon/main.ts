@@ -24,6 +24,8 @@ import { onShutdownSignal, processEnv, processUid } from "../platform/process.ts
 import { processStdio } from "../platform/stdio.ts";
 import { unixRequest } from "../platform/unix_http.ts";
 import { daemonCommands } from "./commands.ts";
+import { HOST_NETNS, netnsGuard, OWN_NETNS } from "../cni/netns.ts";
+import { netnsIdentity } from "../platform/netns.ts";
 import { parseDaemonFlags } from "./flags.ts";
 import { createHandler } from "./handler.ts";
 import { Limiter } from "./limiter.ts";
@@ -267,7 +269,18 @@ export async function runDaemon(args: string[], opts: RunDaemonOptions = {}): Pr
   let ready = false;
   const limiter = new Limiter(conf.connectionLimit, conf.maxQueuedRequests);
   const handler = createHandler({
-    commands: daemonCommands(deps, { overlay: conf.overlay, dropKeys: conf.dropKeys }),
+    commands: daemonCommands(deps, {
+      overlay: conf.overlay,
+      dropKeys: conf.dropKeys,
+      checkNetns: netnsGuard({
+        identify: netnsIdentity,
+        references: [{ ...OWN_NETNS, what: "multus-daemon's own network namespace" }, HOST_NETNS],
+        onSkip: (ref, why) =>
+          logger.warning(
+            `cannot read ${ref.what} at ${ref.path} (${why}): CNI_NETNS is compared with the daemon's own namespace only`,
+          ),
+      }),
+    }),
     limiter,
     isReady: () => ready,
     logger,

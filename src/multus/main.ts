@@ -10,7 +10,8 @@ import { loadKubeClient } from "../kube/mod.ts";
 import { denoExec } from "../platform/exec.ts";
 import { denoFs } from "../platform/fs.ts";
 import { MultusLogger } from "../platform/log.ts";
-import { isOwnNetns } from "../platform/netns.ts";
+import { netnsIdentity } from "../platform/netns.ts";
+import { netnsGuard, OWN_NETNS } from "../cni/netns.ts";
 import { processEnv } from "../platform/process.ts";
 import { processStdio } from "../platform/stdio.ts";
 import { BUILD_INFO } from "../_build_info.ts";
@@ -57,6 +58,6 @@ export function runThinPlugin(): Promise<number> {
     env: processEnv,
     stdio: processStdio,
     checks: engineSkelChecks,
-    isOwnNetns,
+    checkNetns: netnsGuard({ identify: netnsIdentity, references: [OWN_NETNS] }),
   });
 }

@@ -22,6 +22,16 @@ export interface ExecRequest {
   signal?: AbortSignal;
   /** Run the program inside this root directory (`chroot`), as Multus thick does. */
   chrootDir?: string;
+  /**
+   * Keep at most this many bytes of stdout: one more kills the child (SIGKILL) and sets
+   * `stdoutOverflow`; what was read is dropped. Unbounded when absent.
+   */
+  maxStdoutBytes?: number;
+  /**
+   * Keep the first this many bytes of stderr; the rest is read and dropped (counted in
+   * `stderrDropped`), and the child runs on. Unbounded when absent.
+   */
+  maxStderrBytes?: number;
 }
 
 /** What a finished child left behind. */
@@ -36,6 +46,10 @@ export interface ExecOutput {
   timedOut: boolean;
   /** True when the child was killed because `signal` aborted. */
   aborted: boolean;
+  /** True when the child was killed for printing more than `maxStdoutBytes` (stdout is ""). */
+  stdoutOverflow?: boolean;
+  /** How many bytes of stderr beyond `maxStderrBytes` were dropped. */
+  stderrDropped?: number;
 }
 
 /** Runs programs. Tests pass recording fakes. */
@@ -63,6 +77,7 @@ export const denoExec: Exec = {
     }).spawn();
     let timedOut = false;
     let aborted = false;
+    let stdoutOverflow = false;
     const kill = (): void => {
       try {
         child.kill("SIGKILL");
@@ -83,8 +98,14 @@ export const denoExec: Exec = {
     try {
       const writer = child.stdin.getWriter();
       const input = req.stdin ?? "";
-      const stdout = drain(child.stdout);
-      const stderr = drain(child.stderr);
+      const stdout = drain(child.stdout, {
+        max: req.maxStdoutBytes ?? Infinity,
+        onOverflow: () => {
+          stdoutOverflow = true;
+          kill();
+        },
+      });
+      const stderr = drain(child.stderr, { max: req.maxStderrBytes ?? Infinity });
       try {
         await writer.write(typeof input === "string" ? new TextEncoder().encode(input) : input);
         await writer.close();
@@ -93,15 +114,17 @@ export const denoExec: Exec = {
       }
       const status = await child.status;
       // A killed child's own children may still hold the pipes open: stop waiting then.
-      const grace = timedOut || aborted ? 200 : 5_000;
+      const grace = timedOut || aborted || stdoutOverflow ? 200 : 5_000;
       const [out, err] = await Promise.all([stdout.settle(grace), stderr.settle(grace)]);
       return {
         code: status.signal ? null : status.code,
         signal: status.signal,
-        stdout: out,
-        stderr: err,
+        stdout: stdoutOverflow ? "" : out.text,
+        stderr: err.text,
         timedOut,
         aborted,
+        ...(stdoutOverflow ? { stdoutOverflow } : {}),
+        ...(err.dropped > 0 ? { stderrDropped: err.dropped } : {}),
       };
     } finally {
       cancelTimer?.();
@@ -110,23 +133,45 @@ export const denoExec: Exec = {
   },
 };
 
-/** Reads a stream to its end in the background; `settle` stops waiting after a grace period. */
-function drain(stream: ReadableStream<Uint8Array>): { settle(graceMs: number): Promise<string> } {
+/**
+ * Reads a stream to its end in the background, keeping at most `max` bytes: beyond that
+ * the rest is read and counted, never kept, and `onOverflow` (if any) is told once, after
+ * which reading stops. `settle` stops waiting after a grace period.
+ */
+function drain(
+  stream: ReadableStream<Uint8Array>,
+  limit: { max: number; onOverflow?: () => void },
+): { settle(graceMs: number): Promise<{ text: string; dropped: number }> } {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
+  let kept = 0;
+  let dropped = 0;
   const done = (async () => {
     try {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) return;
-        chunks.push(value);
+        const room = limit.max - kept;
+        if (value.length <= room) {
+          chunks.push(value);
+          kept += value.length;
+          continue;
+        }
+        if (room > 0) chunks.push(value.slice(0, room));
+        kept += Math.max(room, 0);
+        dropped += value.length - Math.max(room, 0);
+        if (limit.onOverflow) {
+          chunks.length = 0;
+          limit.onOverflow();
+          return;
+        }
       }
     } catch {
       // cancelled or broken pipe: keep what arrived
     }
   })();
   return {
-    async settle(graceMs: number): Promise<string> {
+    async settle(graceMs: number): Promise<{ text: string; dropped: number }> {
       let cancel = (): void => {};
       const late = new Promise<void>((resolve) => cancel = afterMs(graceMs, resolve));
       await Promise.race([done, late]);
@@ -139,7 +184,7 @@ function drain(stream: ReadableStream<Uint8Array>): { settle(graceMs: number): P
         all.set(c, off);
         off += c.length;
       }
-      return decoder.decode(all);
+      return { text: decoder.decode(all), dropped };
     },
   };
 }

@@ -4,6 +4,8 @@
  * @module
  */
 import { pluginMain } from "../cni/skel.ts";
+import { netnsGuard, OWN_NETNS } from "../cni/netns.ts";
+import { netnsIdentity } from "../platform/netns.ts";
 import { MultusLogger } from "../platform/log.ts";
 import { processEnv } from "../platform/process.ts";
 import { processStdio } from "../platform/stdio.ts";
@@ -49,6 +51,9 @@ export function runShim(opts: RunShimOptions = {}): Promise<number> {
       env: processEnv,
       stdio: processStdio,
       checks: forwardingChecks(engine),
+      // Refused here, before the daemon is asked: the daemon checks again (its namespace
+      // and the host's), for shims that do not.
+      checkNetns: netnsGuard({ identify: netnsIdentity, references: [OWN_NETNS] }),
     },
   );
 }

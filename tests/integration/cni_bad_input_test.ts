@@ -193,6 +193,46 @@ Deno.test("addNetworkList() reports a plugin that prints garbage with code 6", a
   });
 });
 
+Deno.test("addNetworkList() reports a plugin that exits 0 with nothing on stdout with code 6 (libcni: no result is an error)", async () => {
+  await expectAddFailure({ type: "cnitest-silent" }, {
+    code: 6,
+    msg:
+      /^plugin type="cnitest-silent" failed \(add\): failed to unmarshal raw result: unexpected end of JSON input \(plugin "cnitest-silent" exited 0 with no result on stdout\)$/,
+  });
+});
+
+Deno.test("addNetworkList() kills a plugin that prints more than 4 MiB on stdout (code 5, naming it and the limit)", async () => {
+  await expectAddFailure({ type: "cnitest-flood", stdout: { ADD: 10_000_000 } }, {
+    code: 5,
+    msg:
+      /^plugin type="cnitest-flood" failed \(add\): plugin "[^"]+\/cnitest-flood" \(ADD\) printed more than 4 MiB on stdout and was killed: its output is bounded to 4 MiB$/,
+  });
+});
+
+Deno.test("addNetworkList() accepts a result of 4 MiB exactly, and a tighter bound set per call", async () => {
+  requireRoot();
+  await using tmp = await tempDir();
+  const rt = testRuntime(`${tmp.path}/cache`);
+  const conf = { containerId: "c", netns: "/x", ifName: "eth0", args: [], capabilityArgs: {} };
+  // 4 MiB of "x" is not a result, but it is read whole: the error is the decoder's.
+  const exact = list({
+    cniVersion: "1.0.0",
+    name: "cnitestexact",
+    plugins: [{ type: "cnitest-flood", stdout: { ADD: 4 * 1024 * 1024 } }],
+  });
+  const decoded = await assertRejects(() => addNetworkList(exact, conf, rt), CniError);
+  assertEquals(decoded.code, 6, decoded.message);
+  const tight = { ...rt, invoke: { ...rt.invoke, maxStdoutBytes: 1000 } };
+  const small = list({
+    cniVersion: "1.0.0",
+    name: "cnitesttight",
+    plugins: [{ type: "cnitest-flood", stdout: { ADD: 1001 } }],
+  });
+  const bounded = await assertRejects(() => addNetworkList(small, conf, tight), CniError);
+  assertEquals(bounded.code, 5);
+  assertMatch(bounded.message, /printed more than 1000 bytes on stdout/);
+});
+
 Deno.test("addNetworkList() with a failing second plugin leaves the first plugin's record only", async () => {
   requireRoot();
   await using tmp = await tempDir();

@@ -53,6 +53,8 @@ try {
   await import("./thin_bad_input_test.ts");
   await import("./thin_logging_test.ts");
   await import("./thin_hardening_test.ts");
+  await import("./thin_netns_test.ts");
+  await import("./thin_delegate_output_test.ts");
 } finally {
   // deno-lint-ignore no-explicit-any
   (Deno as any).test = register;
