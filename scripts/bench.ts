@@ -4,9 +4,10 @@
  * `reports/bench.json`. Suites: `artifact` (the packed file against the launcher: size,
  * first exec after install, per exec), `startup`, `thin`, `thick`, `informers` (the daemon's
  * informer caches alone, `tests/bench/informer_rss.ts`), `runtime` (RunPodSandbox through
- * containerd: no Multus, thin, thick). Builds `dist/` first.
+ * containerd: no Multus, thin, thick), `soak` (ADD+DEL cycles of one pod through the thick
+ * path: RSS, fds, links, leases and cache files at start and end). Builds `dist/` first.
  *
- * Flags: `--rounds N` (default 40).
+ * Flags: `--rounds N` (default 40); `--cycles N` (the soak's cycles, default 1000).
  *
  * @module
  */
@@ -19,6 +20,7 @@ import { benchStartup } from "./bench/startup.ts";
 import { benchThin } from "./bench/thin.ts";
 import { benchThick } from "./bench/thick.ts";
 import { benchRuntime } from "./bench/runtime.ts";
+import { benchSoak } from "./bench/soak.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -40,19 +42,26 @@ async function benchInformers(): Promise<unknown> {
   return results;
 }
 
-const SUITES: Record<string, (opts: { root: string; rounds: number }) => Promise<unknown>> = {
+const SUITES: Record<
+  string,
+  (opts: { root: string; rounds: number; cycles: number }) => Promise<unknown>
+> = {
   artifact: benchArtifact,
   startup: benchStartup,
   thin: benchThin,
   thick: benchThick,
   informers: benchInformers,
   runtime: benchRuntime,
+  soak: benchSoak,
 };
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
   allowPositionals: true,
-  options: { rounds: { type: "string", default: "40" } },
+  options: {
+    rounds: { type: "string", default: "40" },
+    cycles: { type: "string", default: "1000" },
+  },
 });
 const chosen = positionals.length ? positionals : Object.keys(SUITES);
 for (const name of chosen) {
@@ -64,7 +73,11 @@ for (const name of chosen) {
 await build();
 const results: Record<string, unknown> = {};
 for (const name of chosen) {
-  results[name] = await SUITES[name]!({ root, rounds: Number(values.rounds) });
+  results[name] = await SUITES[name]!({
+    root,
+    rounds: Number(values.rounds),
+    cycles: Number(values.cycles),
+  });
 }
 await Deno.mkdir(join(root, "reports"), { recursive: true });
 const out = join(root, "reports/bench.json");

@@ -30,26 +30,40 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
+ * Runs engine operation `op` on the raw bytes `input` (normally JSON text) and returns the
+ * envelope text the module answers, undecoded: the boundary itself, for property tests
+ * that feed it malformed bytes.
+ *
+ * @throws {CniError} 999 when `op` is not exported.
+ * @throws {WebAssembly.RuntimeError} when the module traps.
+ */
+export function callEngineRaw(op: string, input: Uint8Array): string {
+  const fn = exportsObject[op];
+  if (typeof fn !== "function") {
+    throw new CniError(CniCode.Internal, `Cannot call engine operation "${op}": not exported`);
+  }
+  const inPtr = exportsObject.alloc(input.length);
+  new Uint8Array(exportsObject.memory.buffer, inPtr, input.length).set(input);
+  const outPtr = (fn as (p: number, l: number) => number)(inPtr, input.length);
+  const view = new DataView(exportsObject.memory.buffer);
+  const len = view.getUint32(outPtr, true);
+  const text = decoder.decode(new Uint8Array(exportsObject.memory.buffer, outPtr + 4, len));
+  exportsObject.dealloc(outPtr, len + 4);
+  return text;
+}
+
+/**
  * Runs engine operation `op` on `input` and returns its `ok` value.
  *
  * @throws {CniError} the operation's error with its CNI code, or 999 when the module traps.
  */
 export function callEngine(op: string, input: unknown): unknown {
-  const fn = exportsObject[op];
-  if (typeof fn !== "function") {
+  if (typeof exportsObject[op] !== "function") {
     throw new CniError(CniCode.Internal, `Cannot call engine operation "${op}": not exported`);
   }
-  const bytes = encoder.encode(JSON.stringify(input));
   let envelope: { ok?: unknown; error?: { code: number; msg: string; details?: string } };
   try {
-    const inPtr = exportsObject.alloc(bytes.length);
-    new Uint8Array(exportsObject.memory.buffer, inPtr, bytes.length).set(bytes);
-    const outPtr = (fn as (p: number, l: number) => number)(inPtr, bytes.length);
-    const view = new DataView(exportsObject.memory.buffer);
-    const len = view.getUint32(outPtr, true);
-    const text = decoder.decode(new Uint8Array(exportsObject.memory.buffer, outPtr + 4, len));
-    exportsObject.dealloc(outPtr, len + 4);
-    envelope = JSON.parse(text);
+    envelope = JSON.parse(callEngineRaw(op, encoder.encode(JSON.stringify(input))));
   } catch (err) {
     throw new CniError(CniCode.Internal, `Engine operation "${op}" failed: ${String(err)}`, {
       cause: err,
