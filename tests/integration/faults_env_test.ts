@@ -42,20 +42,10 @@ function cniError(out: RunOutput): { code: number; msg: string } {
   return err as { code: number; msg: string };
 }
 
-/**
- * Bugs these tests expose, fixed on branch names-escaping (issue 10, point 8); remove the
- * `ignore` when it is merged: a failed atomic write leaves its `.tmp` file in the cache dir
- * (`src/platform/fs.ts`), and a refused or timed-out API call (the pod GET, the status
- * write) is CNI code 999 instead of 11.
- */
-const TMP_FILE_BUG = true;
-const API_999_BUG = true;
-
 for (const free of [0, 1]) {
   Deno.test({
     name:
       `faults: cache dir on a full disk (${free} page free): ADD fails with a clear error and rolls back, DEL works`,
-    ignore: TMP_FILE_BUG,
   }, async () => {
     requireRoot();
     await using env = await daemonEnv();
@@ -92,7 +82,6 @@ for (const free of [0, 1]) {
 Deno.test({
   name:
     "faults: the API server flapping: ADDs in an outage answer 11 or succeed, the informers recover, DEL cleans all",
-  ignore: API_999_BUG,
 }, async () => {
   requireRoot();
   await using env = await daemonEnv();
