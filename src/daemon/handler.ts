@@ -11,7 +11,8 @@
  *
  * CNI work runs through the {@linkcode Limiter}: a burst beyond `connectionLimit` waits
  * in a bounded queue; beyond that the answer is CNI error 11 (try again later). This is
- * the one place the daemon serialises errors.
+ * the one place the daemon serialises errors. A request body larger than `maxRequestBytes`
+ * is refused (400, CNI error 6) as soon as the bound is crossed, without reading the rest.
  *
  * @module
  */
@@ -21,6 +22,7 @@ import { convertResult } from "../engine/mod.ts";
 import type { Logger } from "../platform/log.ts";
 import { type CniRequest, decodeCniRequest, describeArgs } from "./cni_request.ts";
 import type { Limiter } from "./limiter.ts";
+import { DEFAULT_MAX_REQUEST_BYTES, readBoundedText } from "./request_body.ts";
 
 /** What the handler runs for a decoded request. */
 export interface DaemonCommands {
@@ -47,6 +49,8 @@ export interface HandlerDeps {
   logger: Logger;
   observer?: RequestObserver;
   now?(): number;
+  /** The largest request body read (default 1 MiB); a larger one is CNI error 6. */
+  maxRequestBytes?: number;
 }
 
 function text(status: number, body: string): Response {
@@ -65,6 +69,7 @@ function cniError(err: CniError): Response {
 /** Builds the daemon's request handler. */
 export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Response> {
   const now = deps.now ?? (() => performance.now());
+  const maxRequestBytes = deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
 
   async function serveCni(req: Request, handler: "/cni" | "/delegate"): Promise<Response> {
     const started = now();
@@ -73,7 +78,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
     let cniCode: number | undefined;
     deps.observer?.requestStarted(handler, "");
     try {
-      const request = decodeCniRequest(await req.text());
+      const request = decodeCniRequest(await readBoundedText(req, maxRequestBytes));
       command = request.command;
       const result = await deps.limiter.run(() =>
         handler === "/cni" ? deps.commands.cni(request) : deps.commands.delegate(request)
