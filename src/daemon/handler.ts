@@ -57,7 +57,8 @@ function text(status: number, body: string): Response {
   return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 }
 
-function cniError(err: CniError): Response {
+/** The daemon's wire form of a CNI error: 400 with `{"code","msg","details"}` as Multus. */
+export function cniErrorResponse(err: CniError): Response {
   const wire: Record<string, unknown> = { code: err.code, msg: err.message };
   if (err.details) wire.details = err.details;
   return new Response(JSON.stringify(wire), {
@@ -108,7 +109,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
       const e = CniError.from(err);
       cniCode = e.code;
       deps.logger.error(`${command || "request"} ERRORED: ${e.message}`);
-      response = cniError(e);
+      response = cniErrorResponse(e);
     }
     deps.observer?.requestFinished(handler, command, {
       httpCode: response.status,
