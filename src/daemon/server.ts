@@ -121,11 +121,12 @@ function serve(handler: Handler, opts: ServeOptions): { server: Server; listenin
     conn.timer = undefined;
   };
 
-  const http = createHttpServer();
+  const http = createHttpServer({ requireHostHeader: false });
   http.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket;
     const conn = connections.get(socket);
-    if (!conn || conn.working) return void socket.destroy(); // one request per connection
+    if (!conn) return void socket.destroy();
+    if (conn.working) return void req.resume(); // one request per connection: drop the rest
     conn.working = true;
     const bodyless = req.headers["transfer-encoding"] === undefined &&
       (req.headers["content-length"] ?? "0") === "0";
