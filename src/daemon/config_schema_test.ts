@@ -108,6 +108,9 @@ Deno.test("validateDaemonConfig() reports every violation at once, with its path
     delegates: [{ name: "no-type" }],
     maxQueuedRequests: 0,
     readyzTimeoutSeconds: 0,
+    maxRequestBytes: 0,
+    requestTimeoutSeconds: "10s",
+    maxConnections: 1.5,
     "future key": "ignored",
   });
   assertEquals(got, [
@@ -128,6 +131,9 @@ Deno.test("validateDaemonConfig() reports every violation at once, with its path
     'got {"name":"no-type"}',
     "maxQueuedRequests: must be an integer >= 1, got 0",
     "readyzTimeoutSeconds: must be a number > 0, got 0",
+    "maxRequestBytes: must be an integer >= 1, got 0",
+    'requestTimeoutSeconds: must be a number > 0, got "10s"',
+    "maxConnections: must be an integer >= 1, got 1.5",
     "cniVersion: is required (the CNI version is a mandatory parameter when the " +
     "'-multus-config-file=auto' option is used)",
   ]);

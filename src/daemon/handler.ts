@@ -11,7 +11,8 @@
  *
  * CNI work runs through the {@linkcode Limiter}: a burst beyond `connectionLimit` waits
  * in a bounded queue; beyond that the answer is CNI error 11 (try again later). This is
- * the one place the daemon serialises errors.
+ * the one place the daemon serialises errors. A request body larger than `maxRequestBytes`
+ * is refused (400, CNI error 6) as soon as the bound is crossed, without reading the rest.
  *
  * @module
  */
@@ -21,6 +22,7 @@ import { convertResult } from "../engine/mod.ts";
 import type { Logger } from "../platform/log.ts";
 import { type CniRequest, decodeCniRequest, describeArgs } from "./cni_request.ts";
 import type { Limiter } from "./limiter.ts";
+import { DEFAULT_MAX_REQUEST_BYTES, readBoundedText } from "./request_body.ts";
 
 /** What the handler runs for a decoded request. */
 export interface DaemonCommands {
@@ -47,13 +49,16 @@ export interface HandlerDeps {
   logger: Logger;
   observer?: RequestObserver;
   now?(): number;
+  /** The largest request body read (default 1 MiB); a larger one is CNI error 6. */
+  maxRequestBytes?: number;
 }
 
 function text(status: number, body: string): Response {
   return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 }
 
-function cniError(err: CniError): Response {
+/** The daemon's wire form of a CNI error: 400 with `{"code","msg","details"}` as Multus. */
+export function cniErrorResponse(err: CniError): Response {
   const wire: Record<string, unknown> = { code: err.code, msg: err.message };
   if (err.details) wire.details = err.details;
   return new Response(JSON.stringify(wire), {
@@ -65,6 +70,7 @@ function cniError(err: CniError): Response {
 /** Builds the daemon's request handler. */
 export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Response> {
   const now = deps.now ?? (() => performance.now());
+  const maxRequestBytes = deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
 
   async function serveCni(req: Request, handler: "/cni" | "/delegate"): Promise<Response> {
     const started = now();
@@ -73,7 +79,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
     let cniCode: number | undefined;
     deps.observer?.requestStarted(handler, "");
     try {
-      const request = decodeCniRequest(await req.text());
+      const request = decodeCniRequest(await readBoundedText(req, maxRequestBytes));
       command = request.command;
       const result = await deps.limiter.run(() =>
         handler === "/cni" ? deps.commands.cni(request) : deps.commands.delegate(request)
@@ -103,7 +109,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
       const e = CniError.from(err);
       cniCode = e.code;
       deps.logger.error(`${command || "request"} ERRORED: ${e.message}`);
-      response = cniError(e);
+      response = cniErrorResponse(e);
     }
     deps.observer?.requestFinished(handler, command, {
       httpCode: response.status,

@@ -118,3 +118,37 @@ Deno.test("createHandler() keeps `=` inside CNI_ARGS values (Go Multus's daemon 
   assertEquals(res.status, 200);
   assertStringIncludes(seen[0]!.args.args, "EXTRA=a=b");
 });
+
+Deno.test("createHandler() refuses a /cni or /delegate body past maxRequestBytes with CNI error 6", async () => {
+  const { handler, seen } = handlerWith({});
+  for (const path of ["/cni", "/delegate"]) {
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(c) {
+        pulled++;
+        c.enqueue(new Uint8Array(64 * 1024));
+      },
+    }, { highWaterMark: 0 });
+    const res = await handler(
+      new Request(`http://dummy${path}`, { method: "POST", body: endless }),
+    );
+    assertEquals(res.status, 400);
+    assertEquals(res.headers.get("content-type"), "application/json");
+    assertEquals(await res.json(), {
+      code: 6,
+      msg:
+        "could not decode the CNI request: its body is larger than 1048576 bytes (maxRequestBytes)",
+    });
+    assertEquals(pulled <= 18, true, `read ${pulled} chunks of an endless body`);
+  }
+  assertEquals(seen, []);
+  const small = createHandler({
+    commands: { cni: () => Promise.resolve(), delegate: () => Promise.resolve() },
+    limiter: new Limiter(1, 1),
+    isReady: () => true,
+    logger: silentLogger,
+    maxRequestBytes: 16,
+  });
+  const res = await small(post("/cni", body(podEnv)));
+  assertStringIncludes((await res.json()).msg, "larger than 16 bytes");
+});

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { CniError } from "../cni/error.ts";
+import { CniCode, CniError } from "../cni/error.ts";
 import { type DaemonConf, parseDaemonConf } from "../engine/daemon.ts";
 import type { KubeClient, KubeRequestInfo } from "../kube/client.ts";
 import { loadKubeClient } from "../kube/mod.ts";
@@ -27,7 +27,7 @@ import { daemonCommands } from "./commands.ts";
 import { HOST_NETNS, netnsGuard, OWN_NETNS } from "../cni/netns.ts";
 import { netnsIdentity } from "../platform/netns.ts";
 import { parseDaemonFlags } from "./flags.ts";
-import { createHandler } from "./handler.ts";
+import { cniErrorResponse, createHandler } from "./handler.ts";
 import { Limiter } from "./limiter.ts";
 import { type DaemonMetrics, kubeApiLabels, metricsHandler, noopMetrics } from "./metrics.ts";
 import { serveMetrics, serveUnixSocket } from "./server.ts";
@@ -285,14 +285,37 @@ export async function runDaemon(args: string[], opts: RunDaemonOptions = {}): Pr
     isReady: () => ready,
     logger,
     observer: metrics,
+    maxRequestBytes: conf.maxRequestBytes,
   });
+  const bounds = {
+    onError: (err: unknown) => logger.error(String(err)),
+    requestTimeoutMs: conf.requestTimeoutSeconds * 1000,
+    maxConnections: conf.maxConnections,
+  };
   let listening;
   try {
-    listening = await serveUnixSocket(conf.socketPath, handler, (err) => logger.error(String(err)));
+    listening = await serveUnixSocket(conf.socketPath, handler, {
+      ...bounds,
+      busy: () =>
+        cniErrorResponse(
+          new CniError(
+            CniCode.TryAgainLater,
+            `multus-daemon is busy: ${conf.maxConnections} connections are open (maxConnections); try again later`,
+          ),
+        ),
+    });
   } catch (err) {
     return fail((err as Error).message, EXIT.config);
   }
-  const metricsServer = render ? serveMetrics(conf.metricsPort ?? 0, metricsHandler(render)) : null;
+  let metricsServer = null;
+  if (render) {
+    try {
+      metricsServer = await serveMetrics(conf.metricsPort ?? 0, metricsHandler(render), bounds);
+    } catch (err) {
+      await listening.shutdown();
+      return fail(`failed to serve metrics: ${(err as Error).message}`, EXIT.config);
+    }
+  }
   ready = true;
   logger.verbose(`multus-daemon listening on ${conf.socketPath}`);
   // Ask our own socket, as a shim would, before installing the config that sends pods here.

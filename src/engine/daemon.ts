@@ -48,6 +48,14 @@ export interface DaemonConf {
   maxQueuedRequests: number;
   /** How long the daemon waits at start for its own `/readyz` (default 60). */
   readyzTimeoutSeconds: number;
+  /** The largest request body the socket reads (default 1 MiB). */
+  maxRequestBytes: number;
+  /** Time a connection has to deliver one whole request, headers and body (default 10);
+   * also how long an idle kept-alive connection stays open. */
+  requestTimeoutSeconds: number;
+  /** Connections open at once on the socket (default maxQueuedRequests +
+   * connectionLimit + 64). */
+  maxConnections: number;
   logFile: string;
   /** As given; an unknown level is reported in `warnings`. */
   logLevel: string;

@@ -30,6 +30,9 @@ Deno.test("parseDaemonConf() applies the defaults and derives the socket path", 
   strictEqual(conf.connectionLimit, null);
   strictEqual(conf.maxQueuedRequests, 1024);
   strictEqual(conf.readyzTimeoutSeconds, 60);
+  strictEqual(conf.maxRequestBytes, 1024 * 1024);
+  strictEqual(conf.requestTimeoutSeconds, 10);
+  strictEqual(conf.maxConnections, 1024 + 64);
   strictEqual(conf.cleanupOnExit, false);
   deepStrictEqual(conf.dropKeys, ["readinessindicatorfile"]);
   deepStrictEqual(conf.warnings, []);

@@ -23,6 +23,12 @@ const DEFAULT_CERT_DURATION: &str = "10m";
 const DEFAULT_MAX_QUEUED: i64 = 1024;
 /// How long the daemon waits for its own `/readyz` (Multus `WaitUntilAPIReady`: 60 s).
 const DEFAULT_READYZ_TIMEOUT_SECONDS: f64 = 60.0;
+/// The largest request body the daemon reads (1 MiB; a shim's request is a few KB).
+const DEFAULT_MAX_REQUEST_BYTES: i64 = 1024 * 1024;
+/// Time a connection has to deliver one whole request.
+const DEFAULT_REQUEST_TIMEOUT_SECONDS: f64 = 10.0;
+/// Connections open at once beyond the requests running and queued.
+const SPARE_CONNECTIONS: i64 = 64;
 /// The key the daemon strips from incoming configs in auto mode.
 const READINESS_KEY: &str = "readinessindicatorfile";
 
@@ -259,10 +265,19 @@ fn read_ours(raw: &Map<String, Value>, conf: &mut Map<String, Value>, problems: 
         limit.map_or(DEFAULT_MAX_QUEUED, |l| l.saturating_mul(16).max(DEFAULT_MAX_QUEUED))
     });
     let readyz = f.number("readyzTimeoutSeconds").unwrap_or(DEFAULT_READYZ_TIMEOUT_SECONDS);
+    let max_bytes = f.int("maxRequestBytes").unwrap_or(DEFAULT_MAX_REQUEST_BYTES);
+    let request_timeout =
+        f.number("requestTimeoutSeconds").unwrap_or(DEFAULT_REQUEST_TIMEOUT_SECONDS);
+    let connections = f.int("maxConnections").unwrap_or_else(|| {
+        queued.max(0).saturating_add(limit.unwrap_or(0)).saturating_add(SPARE_CONNECTIONS)
+    });
     conf.insert("kubeconfig".into(), json!(f.string("kubeconfig", "")));
     conf.insert("nodeName".into(), json!(f.string("nodeName", "")));
     conf.insert("maxQueuedRequests".into(), json!(queued));
     conf.insert("readyzTimeoutSeconds".into(), number(readyz));
+    conf.insert("maxRequestBytes".into(), json!(max_bytes));
+    conf.insert("requestTimeoutSeconds".into(), number(request_timeout));
+    conf.insert("maxConnections".into(), json!(connections));
     conf.insert("cleanupOnExit".into(), json!(f.boolean("cleanupOnExit", false)));
     take_errors(f, problems);
     if queued < 0 {
@@ -270,6 +285,16 @@ fn read_ours(raw: &Map<String, Value>, conf: &mut Map<String, Value>, problems: 
     }
     if readyz <= 0.0 {
         problems.push(format!("readyzTimeoutSeconds must be greater than 0, got {}", readyz));
+    }
+    if max_bytes < 1 {
+        problems.push(format!("maxRequestBytes must be greater than 0, got {}", max_bytes));
+    }
+    if request_timeout <= 0.0 {
+        problems
+            .push(format!("requestTimeoutSeconds must be greater than 0, got {}", request_timeout));
+    }
+    if connections < 1 {
+        problems.push(format!("maxConnections must be greater than 0, got {}", connections));
     }
 }
 
