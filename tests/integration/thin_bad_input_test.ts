@@ -157,6 +157,10 @@ Deno.test("multus ADD refuses an unknown NAD, naming it, and records NoNetworkFo
     msg:
       `${LOADING}TryLoadPodDelegates: error in getting k8s network for pod: GetNetworkDelegates: failed getting the delegate: getKubernetesDelegate: cannot find a network-attachment-definition (nosuch) in namespace (team): network-attachment-definitions.k8s.cni.cncf.io "nosuch" not found`,
   });
+  // Thick mode sends events after the reply: wait for one (bounded), never for a time.
+  for (let i = 0; i < 600 && env.api.events({ objectName: "unknown" }).length < 1; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const events = env.api.events({ objectName: "unknown", reason: "NoNetworkFound" });
   assertEquals(events.map((e) => [e["type"], e["message"]]), [[
     "Warning",
@@ -178,6 +182,10 @@ Deno.test("multus ADD with an empty item in a text annotation ('blue,') looks up
     msg:
       `${LOADING}TryLoadPodDelegates: error in getting k8s network for pod: GetNetworkDelegates: failed getting the delegate: getKubernetesDelegate: ${msg}`,
   });
+  // Thick mode sends events after the reply: wait for one (bounded), never for a time.
+  for (let i = 0; i < 600 && env.api.events({ objectName: "trailing" }).length < 1; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
   const events = env.api.events({ objectName: "trailing", reason: "NoNetworkFound" });
   assertEquals(events.map((e) => e["message"]), [msg]);
 });

@@ -61,7 +61,7 @@ Deno.test("multus ADD attaches the cluster network and three NADs; DEL removes e
     thin ? 3 : 0,
   );
   assertEquals(byVerb.filter((v) => v === "patch pods/status").length, 1);
-  for (let i = 0; i < 100 && env.api.events({ objectName: "web" }).length < 4; i++) {
+  for (let i = 0; i < 600 && env.api.events({ objectName: "web" }).length < 4; i++) {
     await new Promise((r) => setTimeout(r, 50));
   }
   const events = env.api.events({ objectName: "web", reason: "AddedInterface" });
