@@ -264,6 +264,7 @@ fn read_ours(raw: &Map<String, Value>, conf: &mut Map<String, Value>, problems: 
     conf.insert("maxQueuedRequests".into(), json!(queued));
     conf.insert("readyzTimeoutSeconds".into(), number(readyz));
     conf.insert("cleanupOnExit".into(), json!(f.boolean("cleanupOnExit", false)));
+    conf.insert("dynamicNetworks".into(), json!(f.boolean("dynamicNetworks", false)));
     take_errors(f, problems);
     if queued < 0 {
         problems.push(format!("maxQueuedRequests must be 0 or greater, got {}", queued));
