@@ -5,7 +5,7 @@
  */
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { linksIn, requireRoot } from "../support/netns.ts";
-import { filesUnder } from "../support/cni_runtime.ts";
+import { filesUnder, TEST_CNI_BIN } from "../support/cni_runtime.ts";
 import { type DaemonEnv, daemonEnv } from "../support/daemon_env.ts";
 import { NETWORKS, type TestPod } from "../support/multus_env.ts";
 
@@ -235,4 +235,51 @@ Deno.test("hot-plug: cluster network, default-route, renames and unknown sandbox
     env,
   );
   assertEquals((await env.shim({ command: "DEL", pod, containerId: "ctr-fixed" })).code, 0);
+});
+
+Deno.test("hot-plug: /delegate takes multus-dynamic-networks-controller's request with its interface attributes", async () => {
+  requireRoot();
+  await using env = await daemonEnv({ config: { dynamicNetworks: true } });
+  const pod = await running(env, "ctl");
+  const recordFile = `${env.root}/delegate-record.jsonl`;
+  const config = {
+    cniVersion: "1.0.0",
+    name: "ctlnet",
+    type: "cnitest-record",
+    recordFile,
+    capabilities: { ips: true, mac: true },
+  };
+  // The controller's request (Multus `CreateDelegateRequest`): the NAD's config, the
+  // sandbox's netns from the CRI, CNI_ARGS with namespace, name and UID only.
+  const request = (command: string) =>
+    JSON.stringify({
+      env: {
+        CNI_COMMAND: command,
+        CNI_CONTAINERID: "ctr-ctl",
+        CNI_NETNS: env.netns.path,
+        CNI_IFNAME: "net7",
+        // the test plugin is not in the daemon's binDir
+        CNI_PATH: TEST_CNI_BIN,
+        CNI_ARGS: `K8S_POD_NAMESPACE=default;K8S_POD_NAME=ctl;K8S_POD_UID=${pod.uid}`,
+      },
+      config: btoa(JSON.stringify(config)),
+      interfaceAttributes: {
+        ips: ["10.9.9.9/24"],
+        mac: "02:00:00:00:09:09",
+        "cni-args": { foo: "bar" },
+      },
+    });
+  const add = await env.request("POST", "/delegate", request("ADD"));
+  assertEquals(add.status, 200, add.body);
+  assert("Result" in JSON.parse(add.body));
+  const del = await env.request("POST", "/delegate", request("DEL"));
+  assertEquals(del.status, 200, del.body);
+  const calls = (await Deno.readTextFile(recordFile)).trim().split("\n").map((l) => JSON.parse(l));
+  assertEquals(calls.map((c) => c.command), ["ADD", "DEL"]);
+  const stdin = JSON.parse(calls[0].stdin);
+  assertEquals(stdin.runtimeConfig, { ips: ["10.9.9.9/24"], mac: "02:00:00:00:09:09" });
+  assertEquals(stdin.args?.cni?.foo, "bar");
+  assertEquals(calls[0].env.CNI_IFNAME, "net7");
+  assertStringIncludes(calls[0].env.CNI_ARGS, "K8S_POD_NAME=ctl");
+  assertEquals((await env.shim({ command: "DEL", pod, containerId: "ctr-ctl" })).code, 0);
 });
