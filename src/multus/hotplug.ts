@@ -229,7 +229,17 @@ export async function hotplug(
     });
   }
   const { annotation, events } = buildNetworkStatus(inputs);
-  await kube.status.writeNetworkStatus(pod, annotation);
+  try {
+    await kube.status.writeNetworkStatus(pod, annotation);
+  } catch (err) {
+    // The attachments did change: say so rather than report the change as failed.
+    deps.logger.error(`hot-plug: writing network-status failed: ${messageOf(err)}`);
+    kube.events.record(pod, {
+      type: "Warning",
+      reason: "NetworkStatusFailed",
+      message: `network-status could not be updated after a hot-plug: ${messageOf(err)}`,
+    });
+  }
   const added = new Set(toAdd.map((d) => d.ifName));
   for (const e of events) {
     if ([...added].some((name) => e.message.startsWith(`Add ${name} `))) kube.events.record(pod, e);
