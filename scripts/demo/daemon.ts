@@ -61,6 +61,8 @@ export async function startDaemon(
     binDir: "/usr/lib/cni",
     confDir: p.confDir,
     cleanupOnExit: true,
+    // hot-plug: the daemon follows changes of a running pod's networks annotation
+    dynamicNetworks: true,
   };
   const configPath = `${p.tmp}/daemon-config.json`;
   await Deno.writeTextFile(configPath, JSON.stringify(daemonConfig, null, 2));

@@ -13,8 +13,10 @@
  * Nothing is left behind, also when interrupted (Ctrl-C).
  *
  * Thick mode (the default, as a node runs it): starts `dist/bin/multus-daemon` with a
- * daemon config (`multusConfigFile: auto`), waits for it to generate `00-multus.conf` next
- * to the cluster network's config, and runs `dist/bin/multus-shim` with that file on stdin.
+ * daemon config (`multusConfigFile: auto`, `dynamicNetworks: true`), waits for it to
+ * generate `00-multus.conf` next to the cluster network's config, and runs
+ * `dist/bin/multus-shim` with that file on stdin; after the ADD it hot-plugs a network into
+ * the running pod and unplugs it again (`hotplug.ts`).
  * `--thin`: runs `dist/bin/multus` (the thin plugin) with a thin Multus config instead.
  *
  * @module
@@ -26,6 +28,7 @@ import { writeKubeconfig } from "../../tests/support/kubeconfig.ts";
 import { createCleanup } from "./_cleanup.ts";
 import { title } from "./_output.ts";
 import { keptLogPath, startDaemon } from "./daemon.ts";
+import { showHotplug } from "./hotplug.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -36,6 +39,7 @@ const names = {
   blue: `demo-bl-${id}`,
   green: `demo-gr-${id}`,
   parent: `demo-p-${id}`,
+  red: `demo-rd-${id}`,
   peer: `demo-q-${id}`,
 };
 const cleanup = createCleanup();
@@ -232,6 +236,7 @@ async function main(mode: "thick" | "thin"): Promise<void> {
     console.log(
       "(pods and NADs come from the daemon's informer caches; events are sent after the reply)",
     );
+    await showHotplug({ api, cleanup, netns: names.netns, bridge: names.red, ipamDir, sh });
   }
 
   title("CNI DEL");
@@ -245,7 +250,11 @@ async function main(mode: "thick" | "thin"): Promise<void> {
   console.log(await sh("ip", "-n", names.netns, "-br", "addr"));
   const left: string[] = [];
   for await (const e of Deno.readDir(cniDir)) left.push(e.name);
-  console.log(`multus cache dir now holds: ${JSON.stringify(left.filter((n) => n !== "results"))}`);
+  console.log(
+    `multus cache dir now holds: ${
+      JSON.stringify(left.filter((n) => n !== "results" && n !== "sandboxes"))
+    }`,
+  );
 }
 
 /**

@@ -29,6 +29,7 @@ import { netnsIdentity } from "../platform/netns.ts";
 import { parseDaemonFlags } from "./flags.ts";
 import { cniErrorResponse, createHandler } from "./handler.ts";
 import { Limiter } from "./limiter.ts";
+import { PodLocks } from "./pod_locks.ts";
 import { type DaemonMetrics, kubeApiLabels, metricsHandler, noopMetrics } from "./metrics.ts";
 import { serveMetrics, serveUnixSocket } from "./server.ts";
 
@@ -219,6 +220,7 @@ export async function runDaemon(args: string[], opts: RunDaemonOptions = {}): Pr
     });
   }
   let kube: KubeAccess | null = null;
+  let podInformer: import("./informer.ts").Informer<import("../kube/mod.ts").Pod> | null = null;
   if (client) {
     if (!nodeName) {
       return fail(
@@ -235,6 +237,7 @@ export async function runDaemon(args: string[], opts: RunDaemonOptions = {}): Pr
     const events = new EventQueue({ client, logger, nodeName });
     pods.start();
     nads.start();
+    podInformer = pods;
     pollers.push((m) => {
       m.setInformerHealth("pods", pods.health());
       m.setInformerHealth("network-attachment-definitions", nads.health());
@@ -267,6 +270,32 @@ export async function runDaemon(args: string[], opts: RunDaemonOptions = {}): Pr
     observeDelegate: (e) => metrics.delegateFinished(e.type, e.command, e.seconds, e.ok),
   };
   let ready = false;
+  const locks = new PodLocks();
+  let hotplugs: { stop(): Promise<void> } | null = null;
+  let records: import("./sandbox_records.ts").SandboxRecords | undefined;
+  if (conf.dynamicNetworks && podInformer) {
+    const { SandboxRecords } = await import("./sandbox_records.ts");
+    const { HotplugController } = await import("./hotplug_controller.ts");
+    // Next to the attachments they describe (the socket directory is recreated at start).
+    const { parseMultusConf } = await import("../engine/multus.ts");
+    const cniDir = parseMultusConf(
+      JSON.stringify({ clusterNetwork: "hot-plug", ...conf.overlay }),
+      { overlay: {}, dropKeys: conf.dropKeys },
+    ).cniDir;
+    records = new SandboxRecords(denoFs, `${cniDir.replace(/\/+$/, "")}/sandboxes`);
+    const controller = new HotplugController({
+      pods: podInformer,
+      records,
+      locks,
+      deps,
+      conf: { overlay: conf.overlay, dropKeys: conf.dropKeys },
+      logger,
+    });
+    controller.start();
+    hotplugs = controller;
+  } else if (conf.dynamicNetworks) {
+    logger.warning("dynamicNetworks: no Kubernetes configuration, so no pods to watch");
+  }
   const limiter = new Limiter(conf.connectionLimit, conf.maxQueuedRequests);
   const handler = createHandler({
     commands: daemonCommands(deps, {
@@ -280,6 +309,8 @@ export async function runDaemon(args: string[], opts: RunDaemonOptions = {}): Pr
             `cannot read ${ref.what} at ${ref.path} (${why}): CNI_NETNS is compared with the daemon's own namespace only`,
           ),
       }),
+      locks,
+      ...(records ? { records } : {}),
     }),
     limiter,
     isReady: () => ready,
@@ -353,6 +384,7 @@ export async function runDaemon(args: string[], opts: RunDaemonOptions = {}): Pr
   logger.verbose(`multus-daemon: ${signal}: not ready any more, finishing requests in flight`);
   ready = false;
   await Promise.race([limiter.idle(), new Promise((r) => setTimeout(r, 10_000))]);
+  await hotplugs?.stop();
   await listening.shutdown();
   await metricsServer?.shutdown();
   await manager?.stop();

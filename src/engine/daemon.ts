@@ -84,6 +84,11 @@ export interface DaemonConf {
   readinessindicatorfile: string;
   /** Remove the installed Multus config when the daemon stops (default false). */
   cleanupOnExit: boolean;
+  /**
+   * Hot-plug: the daemon adds and removes a running pod's attachments when its
+   * `k8s.v1.cni.cncf.io/networks` annotation changes (default false).
+   */
+  dynamicNetworks: boolean;
   /** Keys laid over every incoming CNI config (the raw config file, minus `dropKeys`). */
   overlay: Record<string, unknown>;
   /** Keys removed from every incoming CNI config first (auto mode: the readiness file). */

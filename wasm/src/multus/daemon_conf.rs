@@ -279,6 +279,7 @@ fn read_ours(raw: &Map<String, Value>, conf: &mut Map<String, Value>, problems: 
     conf.insert("requestTimeoutSeconds".into(), number(request_timeout));
     conf.insert("maxConnections".into(), json!(connections));
     conf.insert("cleanupOnExit".into(), json!(f.boolean("cleanupOnExit", false)));
+    conf.insert("dynamicNetworks".into(), json!(f.boolean("dynamicNetworks", false)));
     take_errors(f, problems);
     if queued < 0 {
         problems.push(format!("maxQueuedRequests must be 0 or greater, got {}", queued));
