@@ -1,12 +1,13 @@
 // deno-lint-ignore-file no-console
 /**
  * `deno task bench [suite...]`: the benchmarks, each printing a table; all results go to
- * `reports/bench.json`. Suites: `artifact` (the packed file against the launcher: size,
+ * `reports/bench.json`. Suites: `goals` (the per-pod and daemon memory goals side by side with
+ * the floor in one table, `bench/goals.ts`), `artifact` (the packed file against the launcher: size,
  * first exec after install, per exec), `startup`, `thin`, `thick`, `informers` (the daemon's
  * informer caches alone, `tests/bench/informer_rss.ts`), `runtime` (RunPodSandbox through
  * containerd: no Multus, thin, thick). Builds `dist/` first.
  *
- * Flags: `--rounds N` (default 40).
+ * Flags: `--rounds N` (default 30).
  *
  * @module
  */
@@ -19,6 +20,7 @@ import { benchStartup } from "./bench/startup.ts";
 import { benchThin } from "./bench/thin.ts";
 import { benchThick } from "./bench/thick.ts";
 import { benchRuntime } from "./bench/runtime.ts";
+import { benchGoals } from "./bench/goals.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -41,6 +43,7 @@ async function benchInformers(): Promise<unknown> {
 }
 
 const SUITES: Record<string, (opts: { root: string; rounds: number }) => Promise<unknown>> = {
+  goals: benchGoals,
   artifact: benchArtifact,
   startup: benchStartup,
   thin: benchThin,
@@ -52,7 +55,7 @@ const SUITES: Record<string, (opts: { root: string; rounds: number }) => Promise
 const { values, positionals } = parseArgs({
   args: Deno.args,
   allowPositionals: true,
-  options: { rounds: { type: "string", default: "40" } },
+  options: { rounds: { type: "string", default: "30" } },
 });
 const chosen = positionals.length ? positionals : Object.keys(SUITES);
 for (const name of chosen) {
