@@ -1,13 +1,14 @@
 // deno-lint-ignore-file no-console
 /**
  * `deno task bench [suite...]`: the benchmarks, each printing a table; all results go to
- * `reports/bench.json`. Suites: `artifact` (the packed file against the launcher: size,
+ * `reports/bench.json`. Suites: `goals` (the per-pod and daemon memory goals side by side with
+ * the floor in one table, `bench/goals.ts`), `artifact` (the packed file against the launcher: size,
  * first exec after install, per exec), `startup`, `thin`, `thick`, `informers` (the daemon's
  * informer caches alone, `tests/bench/informer_rss.ts`), `runtime` (RunPodSandbox through
  * containerd: no Multus, thin, thick), `soak` (ADD+DEL cycles of one pod through the thick
  * path: RSS, fds, links, leases and cache files at start and end). Builds `dist/` first.
  *
- * Flags: `--rounds N` (default 40); `--cycles N` (the soak's cycles, default 1000).
+ * Flags: `--rounds N` (default 30); `--cycles N` (the soak's cycles, default 1000).
  *
  * @module
  */
@@ -21,6 +22,7 @@ import { benchThin } from "./bench/thin.ts";
 import { benchThick } from "./bench/thick.ts";
 import { benchRuntime } from "./bench/runtime.ts";
 import { benchSoak } from "./bench/soak.ts";
+import { benchGoals } from "./bench/goals.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -46,6 +48,7 @@ const SUITES: Record<
   string,
   (opts: { root: string; rounds: number; cycles: number }) => Promise<unknown>
 > = {
+  goals: benchGoals,
   artifact: benchArtifact,
   startup: benchStartup,
   thin: benchThin,
@@ -59,7 +62,7 @@ const { values, positionals } = parseArgs({
   args: Deno.args,
   allowPositionals: true,
   options: {
-    rounds: { type: "string", default: "40" },
+    rounds: { type: "string", default: "30" },
     cycles: { type: "string", default: "1000" },
   },
 });

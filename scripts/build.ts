@@ -141,8 +141,17 @@ export const LAZY_MODULES = [
  * second cut the daemon's peak RSS from 118-120 to 94-96 MiB, no request failing
  * (measured side by side, see the README). No heap limit is set: running out of heap
  * would crash the daemon, which is the failure this avoids.
+ *
+ * No optimizing JIT (TurboFan, Maglev; Ignition and Sparkplug stay, wasm is untouched):
+ * the daemon's JS is request glue, and the optimized code and its feedback cost memory.
+ * In `deno task bench goals` run alternately with and without (2 runs each, 500 realistic
+ * pods + 100 NADs), idle RSS 75.3/77.7 against 87.6/85.1 MiB and the burst's peak
+ * 106.2/104.9 against 114.2/112.0 MiB, with the 100-ADD and 100-DEL walls and the thick
+ * ADD's overhead no worse. `--lite-mode` would save a little more but implies jitless,
+ * which leaves the daemon without WebAssembly.
  */
-export const DAEMON_V8_FLAGS = "--v8-flags=--max-semi-space-size=1,--optimize-for-size";
+export const DAEMON_V8_FLAGS =
+  "--v8-flags=--max-semi-space-size=1,--optimize-for-size,--no-opt,--no-maglev";
 
 /** Copies the program (no tests), the schemas it imports and deno.json into `lib`. */
 async function stageProgram(lib: string): Promise<void> {

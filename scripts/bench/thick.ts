@@ -6,13 +6,14 @@
  *     the same delegates executed directly (the floor) - goal: ADD <= floor + 20 ms;
  * (b) the shim's start-to-exit overhead against Deno's empty start;
  * (c) API requests on an ADD's critical path (events are sent after the answer);
- * (d) daemon RSS idle, with 500 pods and 100 NADs in its caches, and at its peak during a
+ * (d) daemon RSS idle, with 500 realistic pods (`burst.ts`) and 100 NADs in its caches, and at its peak during a
  *     burst of 100 concurrent ADDs (VmHWM) - goal: peak < 100 MiB, no request failing.
  *
  * @module
  */
 import { daemonEnv } from "../../tests/support/daemon_env.ts";
 import { benchPod, floor, setUpNetworks } from "./pod_networks.ts";
+import { loadNode, memory, resetPeak } from "./burst.ts";
 import {
   fmt,
   interleave,
@@ -41,23 +42,11 @@ export interface ThickReport {
   goals: { add: boolean; memory: boolean };
 }
 
-async function status(pid: number): Promise<{ rss: number; hwm: number }> {
-  const text = await Deno.readTextFile(`/proc/${pid}/status`);
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0);
-  return { rss: kb("VmRSS") / 1024, hwm: kb("VmHWM") / 1024 };
-}
-
-/** The daemon's Deno process (the launcher exec()s into it, so the pid is the same). */
-async function resetPeak(pid: number): Promise<void> {
-  // Writing 5 to clear_refs resets VmHWM to the current RSS (Linux >= 4.0).
-  await Deno.writeTextFile(`/proc/${pid}/clear_refs`, "5").catch(() => {});
-}
-
 /** Runs the suite. */
 export async function benchThick(opts: { root: string; rounds: number }): Promise<ThickReport> {
   await using env = await daemonEnv({ config: { connectionLimit: 16, logLevel: "error" } });
   const pid = env.daemon.pid;
-  const idle = (await status(pid)).rss;
+  const idle = (await memory(pid)).rss;
   const delegates = await setUpNetworks(env);
   await new Promise((r) => setTimeout(r, 500));
 
@@ -135,23 +124,9 @@ export async function benchThick(opts: { root: string; rounds: number }): Promis
   await Deno.remove(empty);
 
   // (d) memory: 500 pods on this node and 100 NADs in the caches, then a burst.
-  for (let i = 0; i < 100; i++) {
-    env.api.createNad(`ns-${i % 10}`, `nad-${i}`, {
-      config: {
-        cniVersion: "1.0.0",
-        type: "bridge",
-        bridge: "unused0",
-        ipam: { type: "host-local", subnet: "10.250.0.0/16" },
-      },
-    });
-  }
-  const annotations = {
-    "k8s.v1.cni.cncf.io/networks": JSON.stringify([{ name: "blue" }, { name: "mv" }]),
-    "kubectl.kubernetes.io/last-applied-configuration": "x".repeat(2000),
-  };
-  for (let i = 0; i < 500; i++) env.pod(`load-${i}`, annotations, `ns-${i % 10}`);
+  loadNode(env);
   await new Promise((r) => setTimeout(r, 3000));
-  const loaded = (await status(pid)).rss;
+  const loaded = (await memory(pid)).rss;
   const burst = await Promise.all(Array.from({ length: 100 }, async (_, i) => ({
     pod: env.pod(`burst-${i}`, { "k8s.v1.cni.cncf.io/networks": "blue" }),
     ns: await env.extraNetns(),
@@ -165,7 +140,7 @@ export async function benchThick(opts: { root: string; rounds: number }): Promis
     ),
   );
   const burstMs = performance.now() - t0;
-  const peak = (await status(pid)).hwm;
+  const peak = (await memory(pid)).hwm;
   const failures = results.filter((r) => r.code !== 0).length;
   await Promise.all(
     burst.map((b, i) =>

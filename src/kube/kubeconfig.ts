@@ -3,8 +3,8 @@
  * cluster + user (+ namespace), with client-go's validation rules and relative paths
  * resolved against the kubeconfig's directory.
  *
- * JSON is the fast path (`JSON.parse`); YAML is parsed with `js-yaml`, imported only when
- * the file is not JSON. Error messages name the file and the reason and never quote the
+ * JSON is the fast path (`JSON.parse`), then the block-style YAML kubeconfig writers emit
+ * (`kubeconfig_yaml.ts`); any other YAML is parsed with `js-yaml`, imported only then. Error messages name the file and the reason and never quote the
  * file's content (a YAML error snippet could hold a token).
  *
  * @module
@@ -14,6 +14,7 @@ import type { Fs } from "../platform/fs.ts";
 import { type PemSource, readPemFile, type ServerTls, type UserAuth } from "./_config.ts";
 import { decodeData, isObj, named, type Obj, str, userAuth, userClientCert } from "./_auth_info.ts";
 import { importLazily } from "../platform/lazy_import.ts";
+import { parseSimpleYaml } from "./kubeconfig_yaml.ts";
 
 export type { ExecConfig, PemSource, ServerTls, UserAuth } from "./_config.ts";
 
@@ -76,6 +77,10 @@ export async function parseKubeconfigText(text: string): Promise<Obj> {
     } catch {
       // may still be YAML flow style
     }
+  }
+  if (!parsed) {
+    doc = parseSimpleYaml(text);
+    parsed = doc !== undefined;
   }
   if (!parsed) {
     const yaml = await importLazily<typeof import("./yaml.ts")>(
