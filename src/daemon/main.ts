@@ -16,7 +16,7 @@ import { type DaemonConf, parseDaemonConf } from "../engine/daemon.ts";
 import type { KubeClient, KubeRequestInfo } from "../kube/client.ts";
 import { loadKubeClient } from "../kube/mod.ts";
 import type { KubeAccess, MultusDeps } from "../multus/deps.ts";
-import { nsenterNetnsOps } from "../multus/netns_ops.ts";
+import { nodeDeps } from "../multus/node_deps.ts";
 import { denoExec } from "../platform/exec.ts";
 import { denoFs } from "../platform/fs.ts";
 import { type LogLevel, MultusLogger } from "../platform/log.ts";
@@ -258,14 +258,7 @@ export async function runDaemon(args: string[], opts: RunDaemonOptions = {}): Pr
   }
 
   const deps: MultusDeps = {
-    exec: denoExec,
-    fs: denoFs,
-    logger,
-    kube: () => Promise.resolve(kube),
-    netns: nsenterNetnsOps(denoExec, denoFs),
-    env: processEnv.toObject(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    now: () => Date.now(),
+    ...nodeDeps(logger, () => Promise.resolve(kube)),
     invoke: { ...(conf.chrootDir ? { chrootDir: conf.chrootDir } : {}) },
     observeDelegate: (e) => metrics.delegateFinished(e.type, e.command, e.seconds, e.ok),
   };

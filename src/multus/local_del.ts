@@ -18,26 +18,14 @@
  * @module
  */
 import type { CmdArgs } from "../cni/skel.ts";
-import { denoExec } from "../platform/exec.ts";
-import { denoFs } from "../platform/fs.ts";
 import type { Logger } from "../platform/log.ts";
-import { processEnv } from "../platform/process.ts";
 import { cmdDel } from "./del.ts";
 import type { MultusDeps } from "./deps.ts";
-import { nsenterNetnsOps } from "./netns_ops.ts";
+import { nodeDeps } from "./node_deps.ts";
 
 /** The local DEL's effects over the real node, with no Kubernetes access. */
 export function localDelDeps(logger: Logger): MultusDeps {
-  return {
-    exec: denoExec,
-    fs: denoFs,
-    logger,
-    kube: () => Promise.resolve(null),
-    netns: nsenterNetnsOps(denoExec, denoFs),
-    env: processEnv.toObject(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    now: () => Date.now(),
-  };
+  return nodeDeps(logger, () => Promise.resolve(null));
 }
 
 /**

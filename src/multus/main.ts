@@ -17,23 +17,13 @@ import { processStdio } from "../platform/stdio.ts";
 import { BUILD_INFO } from "../_build_info.ts";
 import type { MultusDeps } from "./deps.ts";
 import { clientAccess } from "./kube_access.ts";
-import { nsenterNetnsOps } from "./netns_ops.ts";
+import { nodeDeps } from "./node_deps.ts";
 import { multusFuncs } from "./plugin.ts";
 
 /** The thin plugin's dependencies over the real world. */
 export function thinDeps(logger: MultusLogger): MultusDeps {
   return {
-    exec: denoExec,
-    fs: denoFs,
-    logger,
-    configureLogging: (conf) =>
-      logger.configure({
-        toStderr: conf.logToStderr,
-        ...(conf.logLevel ? { level: conf.logLevel as "debug" } : {}),
-        ...(conf.logFile ? { file: conf.logFile } : {}),
-        ...(conf.logOptions ? { options: conf.logOptions } : {}),
-      }),
-    async kube({ kubeconfig }) {
+    ...nodeDeps(logger, async ({ kubeconfig }) => {
       const client = await loadKubeClient({
         kubeconfig,
         env: processEnv,
@@ -42,11 +32,14 @@ export function thinDeps(logger: MultusLogger): MultusDeps {
         onWarning: (m) => logger.warning(m),
       });
       return client ? clientAccess(client, { logger }) : null;
-    },
-    netns: nsenterNetnsOps(denoExec, denoFs),
-    env: processEnv.toObject(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    now: () => Date.now(),
+    }),
+    configureLogging: (conf) =>
+      logger.configure({
+        toStderr: conf.logToStderr,
+        ...(conf.logLevel ? { level: conf.logLevel as "debug" } : {}),
+        ...(conf.logFile ? { file: conf.logFile } : {}),
+        ...(conf.logOptions ? { options: conf.logOptions } : {}),
+      }),
   };
 }
 

@@ -11,7 +11,7 @@ import { CniCode, CniError } from "../cni/error.ts";
 import { parseMultusConf } from "../engine/multus.ts";
 import { isNotFound, loadKubeClient } from "../kube/mod.ts";
 import { parseYamlDocuments } from "../kube/yaml.ts";
-import { nsenterNetnsOps } from "../multus/netns_ops.ts";
+import { nodeDeps } from "../multus/node_deps.ts";
 import type { KubeAccess, MultusDeps, Nad, Pod } from "../multus/deps.ts";
 import { messageOf } from "../multus/errors.ts";
 import { denoExec } from "../platform/exec.ts";
@@ -147,16 +147,8 @@ async function configText(path: string | undefined): Promise<{ path: string; tex
 }
 
 function explainDeps(logger: MultusLogger): MultusDeps {
-  return {
-    exec: denoExec,
-    fs: denoFs,
-    logger,
-    kube: () => Promise.resolve(null),
-    netns: nsenterNetnsOps(denoExec, denoFs),
-    env: processEnv.toObject(),
-    sleep: () => Promise.resolve(),
-    now: () => Date.now(),
-  };
+  // Nothing waits: explain never retries.
+  return { ...nodeDeps(logger, () => Promise.resolve(null)), sleep: () => Promise.resolve() };
 }
 
 async function explainFromArgs(

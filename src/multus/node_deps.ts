@@ -1,0 +1,28 @@
+/**
+ * The effects every mode runs Multus with on the real node (processes, files, network
+ * namespaces through `nsenter`, the process environment, real time). Each composition root
+ * (thin plugin, daemon, the shim's local DEL, `multus explain`, `multus doctor`) adds what
+ * differs: its Kubernetes access and its own extras.
+ *
+ * @module
+ */
+import { denoExec } from "../platform/exec.ts";
+import { denoFs } from "../platform/fs.ts";
+import type { Logger } from "../platform/log.ts";
+import { processEnv } from "../platform/process.ts";
+import type { MultusDeps } from "./deps.ts";
+import { nsenterNetnsOps } from "./netns_ops.ts";
+
+/** {@linkcode MultusDeps} over the real node, with `kube` as the Kubernetes access. */
+export function nodeDeps(logger: Logger, kube: MultusDeps["kube"]): MultusDeps {
+  return {
+    exec: denoExec,
+    fs: denoFs,
+    logger,
+    kube,
+    netns: nsenterNetnsOps(denoExec, denoFs),
+    env: processEnv.toObject(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => Date.now(),
+  };
+}
