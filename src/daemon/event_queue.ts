@@ -19,6 +19,7 @@ import {
   isConflict,
   isNotFound,
   isRetriable,
+  type KubeClient,
   podEvent,
 } from "../kube/mod.ts";
 import {
@@ -32,16 +33,8 @@ import { type Clock, realClock } from "../platform/clock.ts";
 import type { Logger } from "../platform/log.ts";
 import { Backoff, type BackoffOptions } from "./backoff.ts";
 
-/** The two calls the queue makes. */
-export interface EventPoster {
-  createEvent(namespace: string, event: CoreEvent, opts?: CallOptions): Promise<CoreEvent>;
-  patchEvent(
-    namespace: string,
-    name: string,
-    patch: Record<string, unknown>,
-    opts?: CallOptions,
-  ): Promise<CoreEvent>;
-}
+/** The two calls the queue makes (the daemon passes its `KubeClient`). */
+export type EventPoster = Pick<KubeClient, "createEvent" | "patchEvent">;
 
 /** Settings of an {@linkcode EventQueue}. */
 export interface EventQueueOptions {

@@ -30,7 +30,7 @@ import { addErr, cmdErr, messageOf } from "./errors.ts";
 import { planPodAdd } from "./pod_plan.ts";
 import { deviceTaker, type ResolveContext } from "./resolve.ts";
 import { applyDefaultRoutes } from "./routes.ts";
-import { copyDpDeviceInfo, readDeviceInfo, writeScratchCache } from "./state.ts";
+import { copyDpDeviceInfo, statusInput, writeScratchCache } from "./state.ts";
 
 /** Options of the Multus commands (thick mode passes the daemon's overlay). */
 export interface CommandOptions {
@@ -273,14 +273,7 @@ async function addWithContext(
       await applyDefaultRoutes(d, result, conf, deps).catch((err) => {
         throw cmdErr(k8s, err);
       });
-      const deviceInfo = await readDeviceInfo(deps.fs, d.deviceInfoFile);
-      inputs.push({
-        name: d.name,
-        isDefault: d.isMaster,
-        ifName: d.ifName,
-        result,
-        ...(deviceInfo ? { deviceInfo } : {}),
-      });
+      inputs.push(await statusInput(deps.fs, d, result));
     } catch (err) {
       const problems = await rollback(plan.delegates.slice(0, i + 1), rt, deps);
       throw withCleanup(CniError.from(err), problems);

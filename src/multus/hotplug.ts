@@ -34,7 +34,7 @@ import { messageOf, pluginErr } from "./errors.ts";
 import { diffAttachments, type RecordedAttachment } from "./hotplug_diff.ts";
 import { clusterDelegates, deviceTaker, podDelegates } from "./resolve.ts";
 import { applyDefaultRoutes } from "./routes.ts";
-import { readDeviceInfo, readScratchCache, writeScratchCache } from "./state.ts";
+import { readScratchCache, statusInput, writeScratchCache } from "./state.ts";
 
 /** The sandbox as its ADD saw it. */
 export interface SandboxRef {
@@ -219,14 +219,7 @@ export async function hotplug(
       ifName: d.ifName,
     }).catch(() => null))?.result;
     if (!result) continue;
-    const deviceInfo = await readDeviceInfo(deps.fs, d.deviceInfoFile);
-    inputs.push({
-      name: d.name,
-      isDefault: d.isMaster,
-      ifName: d.ifName,
-      result,
-      ...(deviceInfo ? { deviceInfo } : {}),
-    });
+    inputs.push(await statusInput(deps.fs, d, result));
   }
   const { annotation, events } = buildNetworkStatus(inputs);
   try {

@@ -5,6 +5,8 @@
  *
  * @module
  */
+import type { CniResult } from "../cni/types.ts";
+import type { PlannedDelegate, StatusInput } from "../engine/multus.ts";
 import type { Fs } from "../platform/fs.ts";
 
 /** The scratch cache's path. */
@@ -55,6 +57,25 @@ export async function readDeviceInfo(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * One attachment's network-status input: its delegate's name, interface and `result`,
+ * with the delegate's device-info file's JSON when there is one (ADD and hot-plug alike).
+ */
+export async function statusInput(
+  fs: Pick<Fs, "readText">,
+  d: Pick<PlannedDelegate, "name" | "isMaster" | "ifName" | "deviceInfoFile">,
+  result: CniResult,
+): Promise<StatusInput> {
+  const deviceInfo = await readDeviceInfo(fs, d.deviceInfoFile);
+  return {
+    name: d.name,
+    isDefault: d.isMaster,
+    ifName: d.ifName,
+    result,
+    ...(deviceInfo ? { deviceInfo } : {}),
+  };
 }
 
 /** Where a device plugin leaves a device's info file (network-attachment-definition-client). */
