@@ -12,6 +12,7 @@
  */
 import type { Fs } from "../platform/fs.ts";
 import { importLazily } from "../platform/lazy_import.ts";
+import { protoFields } from "../platform/protobuf.ts";
 
 /** Resource name -> the pod's device IDs. */
 export type DeviceMap = Map<string, string[]>;
@@ -20,37 +21,6 @@ export type DeviceMap = Map<string, string[]>;
 export const KUBELET_ROOT_DIR = "/var/lib/kubelet";
 
 const LIST_METHOD = "/v1.PodResourcesLister/List";
-
-/** A protobuf message's fields: field number, wire type, and the bytes or number. */
-function* fields(buf: Uint8Array): Generator<[number, number, Uint8Array | number]> {
-  let pos = 0;
-  const varint = (): number => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      if (pos >= buf.length) throw new Error("truncated protobuf varint");
-      const b = buf[pos++]!;
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7;
-      if (shift > 63) throw new Error("protobuf varint too long");
-    }
-  };
-  while (pos < buf.length) {
-    const key = varint();
-    const field = Math.floor(key / 8);
-    const wire = key & 7;
-    if (wire === 0) yield [field, wire, varint()];
-    else if (wire === 2) {
-      const len = varint();
-      if (pos + len > buf.length) throw new Error("truncated protobuf field");
-      yield [field, wire, buf.subarray(pos, pos + len)];
-      pos += len;
-    } else if (wire === 1) pos += 8;
-    else if (wire === 5) pos += 4;
-    else throw new Error(`unsupported protobuf wire type ${wire}`);
-  }
-}
 
 const text = (v: Uint8Array | number): string =>
   typeof v === "number" ? "" : new TextDecoder().decode(v);
@@ -66,23 +36,23 @@ export function devicesFromPodResources(
   pod: { namespace: string; name: string },
 ): DeviceMap {
   const out: DeviceMap = new Map();
-  for (const [f, w, podBytes] of fields(response)) {
+  for (const [f, w, podBytes] of protoFields(response)) {
     if (f !== 1 || w !== 2) continue;
     let name = "";
     let namespace = "";
     const containers: Uint8Array[] = [];
-    for (const [pf, pw, v] of fields(bytes(podBytes))) {
+    for (const [pf, pw, v] of protoFields(bytes(podBytes))) {
       if (pf === 1 && pw === 2) name = text(v);
       else if (pf === 2 && pw === 2) namespace = text(v);
       else if (pf === 3 && pw === 2) containers.push(bytes(v));
     }
     if (name !== pod.name || namespace !== pod.namespace) continue;
     for (const c of containers) {
-      for (const [cf, cw, dev] of fields(c)) {
+      for (const [cf, cw, dev] of protoFields(c)) {
         if (cf !== 2 || cw !== 2) continue;
         let resource = "";
         const ids: string[] = [];
-        for (const [df, dw, v] of fields(bytes(dev))) {
+        for (const [df, dw, v] of protoFields(bytes(dev))) {
           if (df === 1 && dw === 2) resource = text(v);
           else if (df === 2 && dw === 2) ids.push(text(v));
         }
