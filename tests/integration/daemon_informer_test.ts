@@ -30,6 +30,7 @@ import { denoExec } from "../../src/platform/exec.ts";
 import { denoFs } from "../../src/platform/fs.ts";
 import { silentLogger } from "../../src/platform/log.ts";
 import { envFromObject } from "../../src/platform/process.ts";
+import { waiter } from "../support/eventually.ts";
 
 const TOKEN = "daemon-informer-token";
 const NODE = "n1";
@@ -93,13 +94,7 @@ async function withDouble(
   }
 }
 
-async function eventually(what: string, cond: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const eventually = waiter({ ms: 5_000, pollMs: 10 });
 
 function podOn(node: string, name: string, annotations: Record<string, string> = {}): Pod {
   return {

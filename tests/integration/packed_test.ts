@@ -12,7 +12,7 @@
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { linksIn, requireRoot } from "../support/netns.ts";
-import { DIST_BIN } from "../support/dist.ts";
+import { DIST_BIN, runDist } from "../support/dist.ts";
 import { multusEnv } from "../support/multus_env.ts";
 import { daemonEnv } from "../support/daemon_env.ts";
 
@@ -74,29 +74,16 @@ exec unshare --mount --propagation private -- /bin/sh -c '
   return script;
 }
 
+/** Runs `cmd` (an absolute path, else a util-linux tool in /usr/bin) as the CNI runtime would. */
 async function run(
   cmd: string,
   args: string[],
   env: Record<string, string>,
   stdin = "",
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = new Deno.Command(cmd, {
-    args,
-    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", ...env },
-    clearEnv: true,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(stdin));
-  await w.close().catch(() => {});
-  const out = await child.output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+  const path = cmd.startsWith("/") ? cmd : `/usr/bin/${cmd}`;
+  const { code, stdout, stderr } = await runDist(path, { args, env, stdin });
+  return { code, stdout, stderr };
 }
 
 async function names(dir: string): Promise<string[]> {

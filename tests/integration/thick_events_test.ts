@@ -9,17 +9,11 @@ import { linksIn, requireRoot } from "../support/netns.ts";
 import { filesUnder } from "../support/cni_runtime.ts";
 import { daemonEnv } from "../support/daemon_env.ts";
 import type { KubeObject } from "../support/kube_api/mod.ts";
+import { waiter } from "../support/eventually.ts";
 
 const COMBINED = "(combined from similar events): ";
 
-async function eventually(what: string, check: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const eventually = waiter({ ms: 30_000 });
 
 const count = (e: KubeObject): number => e["count"] as number;
 const message = (e: KubeObject): string => e["message"] as string;

@@ -8,23 +8,20 @@ import { linksIn, requireRoot } from "../support/netns.ts";
 import { filesUnder, TEST_CNI_BIN } from "../support/cni_runtime.ts";
 import { type DaemonEnv, daemonEnv } from "../support/daemon_env.ts";
 import { NETWORKS, type TestPod } from "../support/multus_env.ts";
+import { waiter } from "../support/eventually.ts";
 
 const DEFAULT_NETWORK = "v1.multus-cni.io/default-network";
 
-async function eventually(
+const wait = waiter({ ms: 60_000, pollMs: 100 });
+
+/** Waits for `check`; on a timeout the error carries the daemon's recent log. */
+function eventually(
   what: string,
   check: () => boolean | Promise<boolean>,
   env?: DaemonEnv,
-  ms = 60_000,
+  ms?: number,
 ): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(
-    `timed out waiting for ${what}${env ? `\n${env.daemon.log().slice(-6000)}` : ""}`,
-  );
+  return wait(what, check, ms, env ? () => env.daemon.log().slice(-6000) : undefined);
 }
 
 function annotate(env: DaemonEnv, pod: TestPod, annotations: Record<string, string | null>): void {

@@ -6,15 +6,9 @@
 import { assert, assertEquals } from "../support/assert.ts";
 import { requireRoot } from "../support/netns.ts";
 import { daemonEnv } from "../support/daemon_env.ts";
+import { waiter } from "../support/eventually.ts";
 
-async function eventually(what: string, check: () => boolean, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const eventually = waiter({ ms: 30_000 });
 
 const AGAIN = "informer: connected to the API server again";
 

@@ -7,21 +7,11 @@
 import { assert, assertEquals, assertStringIncludes } from "../support/assert.ts";
 import { linksIn, requireRoot } from "../support/netns.ts";
 import { type DaemonEnv, daemonEnv } from "../support/daemon_env.ts";
+import { waiter } from "../support/eventually.ts";
 
 const MiB = 1024 * 1024;
 
-async function eventually(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  ms: number,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
+const eventually = waiter({ ms: 60_000, pollMs: 100 });
 
 /** The daemon's own process: the fixture's child, or the runtime it started. */
 async function daemonProcess(pid: number): Promise<number> {

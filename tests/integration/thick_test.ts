@@ -7,6 +7,7 @@ import { linksIn, requireRoot } from "../support/netns.ts";
 import { filesUnder } from "../support/cni_runtime.ts";
 import { daemonEnv, socketRequest } from "../support/daemon_env.ts";
 import { runDist } from "../support/dist.ts";
+import { waiter } from "../support/eventually.ts";
 
 const STATUS = "k8s.v1.cni.cncf.io/network-status";
 
@@ -14,18 +15,7 @@ function v4(links: Awaited<ReturnType<typeof linksIn>>, name: string): string | 
   return links.find((l) => l.ifname === name)?.addr_info.find((a) => a.family === "inet")?.local;
 }
 
-async function eventually(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  ms = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const eventually = waiter({ ms: 15_000 });
 
 Deno.test("thick: shim ADD goes through the daemon; the ADD's critical path makes one API request", async () => {
   requireRoot();

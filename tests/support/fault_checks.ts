@@ -11,6 +11,7 @@ import { assert, assertEquals } from "./assert.ts";
 import { ipJson, linksIn, type Netns } from "./netns.ts";
 import { filesUnder } from "./cni_runtime.ts";
 import type { DaemonEnv } from "./daemon_env.ts";
+import { waiter } from "./eventually.ts";
 
 /** What {@linkcode assertNodeClean} looks at. */
 export interface CleanScope {
@@ -78,15 +79,4 @@ export function killAll(pids: number[]): void {
 }
 
 /** Waits until `check()` holds (polling); throws naming `what` after `ms`. */
-export async function eventually(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  ms = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+export const eventually = waiter({ ms: 60_000 });
