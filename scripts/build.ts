@@ -129,6 +129,7 @@ export const LAZY_MODULES = [
   "src/multus/dra.ts",
   "src/multus/main.ts",
   "src/multus/pod_resources.ts",
+  "src/kube/kubeconfig_yaml.ts",
   "src/kube/yaml.ts",
   "src/platform/grpc_unix.ts",
   "src/platform/http_node.ts",

@@ -14,7 +14,6 @@ import type { Fs } from "../platform/fs.ts";
 import { type PemSource, readPemFile, type ServerTls, type UserAuth } from "./_config.ts";
 import { decodeData, isObj, named, type Obj, str, userAuth, userClientCert } from "./_auth_info.ts";
 import { importLazily } from "../platform/lazy_import.ts";
-import { parseSimpleYaml } from "./kubeconfig_yaml.ts";
 
 export type { ExecConfig, PemSource, ServerTls, UserAuth } from "./_config.ts";
 
@@ -79,6 +78,10 @@ export async function parseKubeconfigText(text: string): Promise<Obj> {
     }
   }
   if (!parsed) {
+    // Loaded only for a YAML kubeconfig: the one multus install writes is JSON.
+    const { parseSimpleYaml } = await importLazily<typeof import("./kubeconfig_yaml.ts")>(
+      new URL("./kubeconfig_yaml.ts", import.meta.url),
+    );
     doc = parseSimpleYaml(text);
     parsed = doc !== undefined;
   }
