@@ -19,7 +19,8 @@
  *   4. when it is missing, unpacks into a private temp dir beside it, checks the payload's
  *      hash while decompressing, syncs, writes the seal and renames the temp dir into place
  *      (concurrent first runs: one rename wins, the others verify the winner's copy);
- *   5. execs the unpacked Deno on the mode's entry with full permissions, as the launcher and
+ *   5. after its first unpack, removes the copies of older builds no running process uses;
+ *   6. execs the unpacked Deno on the mode's entry with full permissions, as the launcher and
  *      a compiled binary do.
  * Nothing is written next to the executable (the CNI bin dir may be read-only).
  */
@@ -557,6 +558,61 @@ static void sweep(const char *base) {
   closedir(d);
 }
 
+/* Whether `name` is a copy's directory name: DIR_HASH_CHARS lowercase hex digits. */
+static int copy_name(const char *name) {
+  size_t i = 0;
+  for (; name[i]; i++) {
+    if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f'))) return 0;
+  }
+  return i == DIR_HASH_CHARS;
+}
+
+/* Whether a running process executes a file inside `dir` (e.g. an older daemon's Deno). */
+static int in_use(const char *dir) {
+  DIR *proc = opendir("/proc");
+  if (!proc) return 1; /* cannot tell: keep it */
+  size_t len = strlen(dir);
+  int used = 0;
+  struct dirent *e;
+  while (!used && (e = readdir(proc)) != NULL) {
+    if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+    char link[64], target[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/%s/exe", e->d_name);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n <= 0) continue;
+    target[n] = '\0';
+    used = strncmp(target, dir, len) == 0 && target[len] == '/';
+  }
+  closedir(proc);
+  return used;
+}
+
+/*
+ * Removes the copies older builds unpacked into `base` (each about 150 MB) that no running
+ * process executes, so upgrades do not pile them up. It runs only after this build's first
+ * unpack, i.e. once per installed version. A copy still in use (an older daemon) stays until
+ * the next new version's first run. A copy is moved aside first, so a prune killed midway
+ * leaves a `.bad-` dir that `sweep` removes.
+ */
+static void prune_old(const char *base, const char *own) {
+  DIR *d = opendir(base);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (!copy_name(e->d_name) || strncmp(e->d_name, own, DIR_HASH_CHARS) == 0) continue;
+    char path[PATH_MAX], seal[PATH_MAX + 8], aside[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", base, e->d_name);
+    snprintf(seal, sizeof seal, "%s/.seal", path);
+    struct stat st;
+    /* Only what looks like one of our copies: this user's directory with a seal. */
+    if (lstat(path, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) continue;
+    if (lstat(seal, &st) != 0 || in_use(path)) continue;
+    snprintf(aside, sizeof aside, "%s/.bad-%s-%d", base, e->d_name, getpid());
+    if (rename(path, aside) == 0) remove_tree(aside);
+  }
+  closedir(d);
+}
+
 /* Makes sure <base>/<hash> is a verified copy of the payload; returns its path in `out`. */
 static void provide(int self, const struct trailer *t, int all, char *out, size_t out_len) {
   char base[PATH_MAX];
@@ -604,6 +660,7 @@ static void provide(int self, const struct trailer *t, int all, char *out, size_
       close(bfd);
     }
     sweep(base);
+    prune_old(base, t->hash);
   }
   int dirfd = open(out, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   if (dirfd >= 0 && verify(dirfd, t->hash, all, why, sizeof why)) {

@@ -8,7 +8,8 @@
  * run unpacks into a 0700 directory named by the payload's hash, concurrent first runs all
  * succeed, a partial or altered copy is never executed, an unsafe runtime directory or a
  * damaged file is refused with a clear error (a CNI error for a CNI caller), nothing is
- * written next to the executable.
+ * written next to the executable, and a new build's first run removes older builds' copies
+ * that no running process uses.
  */
 import { assert, assertEquals } from "../support/assert.ts";
 import { linksIn, requireRoot } from "../support/netns.ts";
@@ -150,6 +151,57 @@ Deno.test("multus install copies exactly the built file; a shim ADD and DEL run 
   assertEquals(del.code, 0, del.stdout + del.stderr);
   assertEquals((await linksIn(env.netns.name)).map((l) => l.ifname), ["lo"]);
   assertEquals(await names(binDir), ["multus-shim", "passthru"]);
+});
+
+/** Makes `<rt>/<name>` look like an older build's copy: a 0700 dir with a seal and a `deno`. */
+async function olderCopy(rt: string, name: string): Promise<string> {
+  const dir = `${rt}/${name}`;
+  await Deno.mkdir(dir, { mode: 0o700 });
+  await Deno.writeTextFile(`${dir}/.seal`, "multus-deno-seal 2\n");
+  await Deno.copyFile("/usr/bin/sleep", `${dir}/deno`);
+  await Deno.chmod(`${dir}/deno`, 0o700);
+  return dir;
+}
+
+Deno.test({
+  name:
+    "packed: the first run of a new build removes older builds' copies, except one a process runs",
+  ignore: !PACKED,
+  async fn() {
+    requireRoot();
+    await using copy = await lonelyCopy();
+    const rt = await runtimeDir(copy.dir);
+    const own = buildInfo().hash!.slice(0, 24);
+    const idle = "a".repeat(24);
+    const busy = "b".repeat(24);
+    await olderCopy(rt, idle);
+    const busyDir = await olderCopy(rt, busy);
+    // Not copies: another name, and a hash-named dir without a seal.
+    await Deno.mkdir(`${rt}/keep-me`);
+    await Deno.mkdir(`${rt}/${"c".repeat(24)}`);
+    const older = new Deno.Command(`${busyDir}/deno`, { args: ["60"] }).spawn();
+    try {
+      let r = await run(copy.bin, ["--version"], { MULTUS_RUNTIME_DIR: rt });
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(await names(rt), [own, busy, "c".repeat(24), "keep-me"].sort());
+      // Later runs verify their copy and prune nothing: the busy copy stays after it stops.
+      older.kill();
+      await older.status;
+      r = await run(copy.bin, ["--version"], { MULTUS_RUNTIME_DIR: rt });
+      assertEquals(r.code, 0, r.stderr);
+      assert((await names(rt)).includes(busy));
+      // The next first run (here: this build's copy gone) removes it.
+      await Deno.remove(`${rt}/${own}`, { recursive: true });
+      r = await run(copy.bin, ["--version"], { MULTUS_RUNTIME_DIR: rt });
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(await names(rt), [own, "c".repeat(24), "keep-me"].sort());
+    } finally {
+      try {
+        older.kill();
+      } catch { /* already stopped */ }
+      await older.status;
+    }
+  },
 });
 
 Deno.test({
