@@ -134,6 +134,13 @@ export const LAZY_MODULES = [
   "src/platform/grpc_unix.ts",
   "src/platform/http_node.ts",
   "src/multus/local_del.ts",
+  "src/multus/add.ts",
+  "src/multus/del.ts",
+  "src/multus/check.ts",
+  "src/multus/gc.ts",
+  "src/multus/cmd_status.ts",
+  "src/multus/pod_delegates.ts",
+  "src/multus/thin_kube.ts",
 ] as const;
 
 /**

@@ -6,9 +6,7 @@
  */
 import { pluginMain } from "../cni/skel.ts";
 import { engineSkelChecks } from "../cni/skel_engine.ts";
-import { loadKubeClient } from "../kube/mod.ts";
-import { denoExec } from "../platform/exec.ts";
-import { denoFs } from "../platform/fs.ts";
+import { importLazily } from "../platform/lazy_import.ts";
 import { MultusLogger } from "../platform/log.ts";
 import { netnsIdentity } from "../platform/netns.ts";
 import { netnsGuard, OWN_NETNS } from "../cni/netns.ts";
@@ -16,7 +14,6 @@ import { processEnv } from "../platform/process.ts";
 import { processStdio } from "../platform/stdio.ts";
 import { BUILD_INFO } from "../_build_info.ts";
 import type { MultusDeps } from "./deps.ts";
-import { clientAccess } from "./kube_access.ts";
 import { nodeDeps } from "./node_deps.ts";
 import { multusFuncs } from "./plugin.ts";
 
@@ -24,14 +21,10 @@ import { multusFuncs } from "./plugin.ts";
 export function thinDeps(logger: MultusLogger): MultusDeps {
   return {
     ...nodeDeps(logger, async ({ kubeconfig }) => {
-      const client = await loadKubeClient({
-        kubeconfig,
-        env: processEnv,
-        fs: denoFs,
-        exec: denoExec,
-        onWarning: (m) => logger.warning(m),
-      });
-      return client ? clientAccess(client, { logger }) : null;
+      const { thinKubeAccess } = await importLazily<typeof import("./thin_kube.ts")>(
+        new URL("./thin_kube.ts", import.meta.url),
+      );
+      return thinKubeAccess(kubeconfig, logger);
     }),
     configureLogging: (conf) =>
       logger.configure({
