@@ -6,6 +6,7 @@
  */
 import { pluginMain } from "../cni/skel.ts";
 import { engineSkelChecks } from "../cni/skel_engine.ts";
+import { denoSyncFs } from "../platform/fs.ts";
 import { importLazily } from "../platform/lazy_import.ts";
 import { MultusLogger } from "../platform/log.ts";
 import { netnsIdentity } from "../platform/netns.ts";
@@ -17,7 +18,11 @@ import type { MultusDeps } from "./deps.ts";
 import { nodeDeps } from "./node_deps.ts";
 import { multusFuncs } from "./plugin.ts";
 
-/** The thin plugin's dependencies over the real world. */
+/**
+ * The thin plugin's dependencies over the real world. Files are read and written with
+ * Deno's synchronous calls: the process serves one CNI call, and each asynchronous file
+ * operation would cost a round trip through Deno's thread pool.
+ */
 export function thinDeps(logger: MultusLogger): MultusDeps {
   return {
     ...nodeDeps(logger, async ({ kubeconfig }) => {
@@ -25,7 +30,7 @@ export function thinDeps(logger: MultusLogger): MultusDeps {
         new URL("./thin_kube.ts", import.meta.url),
       );
       return thinKubeAccess(kubeconfig, logger);
-    }),
+    }, { fs: denoSyncFs }),
     configureLogging: (conf) =>
       logger.configure({
         toStderr: conf.logToStderr,
