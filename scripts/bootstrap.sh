@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent set-up of everything this project needs on a fresh Debian machine of this kind:
-# Debian packages (CNI plugins, iproute2, the wasm toolchain with rustfmt and clippy, the
+# Debian packages (CNI plugins, iproute2, the wasm toolchain with rustfmt, clippy and binaryen, the
 # crates the engine uses, zstd for the packed executable, containerd and runc for the runtime
 # tier), the pinned Deno from the npm
 # package `deno`, and the choice of Rust toolchain for wasm. Both README commands call it
@@ -20,7 +20,7 @@ APT_PACKAGES=(
   containernetworking-plugins iproute2 jq openssl hyperfine procps util-linux curl iptables
   gcc libc6-dev libzstd-dev zstd
   rustc cargo rustfmt rust-clippy libstd-rust-dev-wasm32 lld librust-serde-json-dev
-  librust-indexmap-dev containerd runc
+  librust-indexmap-dev binaryen containerd runc
 )
 STAMP="$TOOLS/bootstrap.stamp"
 want_stamp="$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)"
@@ -47,7 +47,7 @@ step() {
 
 # Fast path: this checkout was set up by this very script and nothing was removed since.
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want_stamp" && -x "$TOOLS/bin/deno" &&
-  -x /usr/lib/cni/bridge && -x /usr/bin/rustfmt && -x /usr/bin/cargo-clippy &&
+  -x /usr/lib/cni/bridge && -x /usr/bin/rustfmt && -x /usr/bin/cargo-clippy && -x /usr/bin/wasm-opt &&
   -x /usr/bin/containerd && -x /usr/sbin/runc ]]; then
   exit 0
 fi

@@ -16,6 +16,9 @@
 #ifndef DAEMON_V8_FLAGS
 #error "DAEMON_V8_FLAGS must be defined"
 #endif
+#ifndef THIN_V8_FLAGS
+#error "THIN_V8_FLAGS must be defined"
+#endif
 
 static const char *base(const char *p) {
   const char *s = strrchr(p, '/');
@@ -25,14 +28,19 @@ static const char *base(const char *p) {
 int main(int argc, char **argv) {
   const char *name = base(argv[0]);
   const char *src = LIB_DIR "/src/main.ts";
+  int thin = 0;
   if (argc == 1) {
     if (strcmp(name, "passthru") == 0) src = LIB_DIR "/src/entry/passthru.ts";
     else if (strcmp(name, "multus-shim") == 0) src = LIB_DIR "/src/entry/shim.ts";
-    else if (strcmp(name, "multus-daemon") != 0) src = LIB_DIR "/src/entry/thin.ts";
+    else if (strcmp(name, "multus-daemon") != 0) {
+      src = LIB_DIR "/src/entry/thin.ts";
+      thin = 1;
+    }
   }
   /* The daemon is long-lived and must stay small under bursts: its V8 flags (a small young
    * generation, memory-over-speed heap sizing) and two malloc arenas keep its resident
-   * memory in check (measured: see the README's thick-mode figures). Plugin execs are short-lived and keep the defaults. */
+   * memory in check (measured: see the README's thick-mode figures). The thin plugin lives for
+   * one CNI call: its own flags (scripts/build.ts); the other plugin execs keep the defaults. */
   int daemon = strcmp(name, "multus-daemon") == 0 || (argc > 1 && strcmp(argv[1], "daemon") == 0);
   if (daemon) setenv("MALLOC_ARENA_MAX", "2", 0);
   setenv("MULTUS_ARGV0", argv[0], 1);
@@ -49,6 +57,7 @@ int main(int argc, char **argv) {
   size_t n = 0;
   for (size_t i = 0; i < nfixed; i++) args[n++] = (char *)fixed[i];
   if (daemon) args[n++] = (char *)DAEMON_V8_FLAGS;
+  else if (thin) args[n++] = (char *)THIN_V8_FLAGS;
   args[n++] = (char *)src;
   for (int i = 1; i < argc; i++) args[n++] = argv[i];
   args[n] = NULL;

@@ -21,6 +21,8 @@ export interface LauncherPaths {
   denoDir: string;
   /** The daemon's `--v8-flags=...`. */
   daemonV8Flags: string;
+  /** The thin plugin's `--v8-flags=...`. */
+  thinV8Flags: string;
   /** Where `launcher.c` is. */
   source: string;
 }
@@ -40,6 +42,7 @@ async function compile(p: LauncherPaths): Promise<boolean> {
         `-DLIB_DIR=${JSON.stringify(p.lib)}`,
         `-DDENO_DIR_PATH=${JSON.stringify(p.denoDir)}`,
         `-DDAEMON_V8_FLAGS=${JSON.stringify(p.daemonV8Flags)}`,
+        `-DTHIN_V8_FLAGS=${JSON.stringify(p.thinV8Flags)}`,
         p.source,
       ],
       stdout: "null",
@@ -67,7 +70,7 @@ export async function writeLauncher(p: LauncherPaths): Promise<void> {
     `    passthru) src=${entry("passthru")} ;;`,
     `    multus-shim) src=${entry("shim")} ;;`,
     `    multus-daemon) ;;`,
-    `    *) src=${entry("thin")} ;;`,
+    `    *) src=${entry("thin")}; v8=${p.thinV8Flags} ;;`,
     `  esac`,
     `fi`,
     `MULTUS_ARGV0="$0" MULTUS_LAUNCHER=1 DENO_DIR=${

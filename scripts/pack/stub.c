@@ -47,6 +47,9 @@
 #ifndef DAEMON_V8_FLAGS
 #error "DAEMON_V8_FLAGS must be defined"
 #endif
+#ifndef THIN_V8_FLAGS
+#error "THIN_V8_FLAGS must be defined"
+#endif
 
 #define TRAILER_MAGIC "MULTUS-DENO-PK1\n"
 #define ARCHIVE_MAGIC "MULTUS-DENO-AR1\n"
@@ -726,6 +729,8 @@ int main(int argc, char **argv) {
   size_t k = 0;
   for (size_t i = 0; i < nfixed; i++) args[k++] = (char *)fixed[i];
   if (daemon) args[k++] = (char *)DAEMON_V8_FLAGS;
+  /* The thin plugin lives for one CNI call (see scripts/build.ts). */
+  else if (strcmp(entry, "entry/thin") == 0) args[k++] = (char *)THIN_V8_FLAGS;
   args[k++] = src;
   for (int i = 1; i < argc; i++) args[k++] = argv[i];
   args[k] = NULL;

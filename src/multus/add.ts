@@ -26,6 +26,7 @@ import {
 import { loadConf, type LoadConfOptions, waitForReadiness } from "./config.ts";
 import type { KubeAccess, MultusDeps, Pod } from "./deps.ts";
 import { addDelegate, delDelegate, multusRuntime } from "./delegates.ts";
+import { describeArgs } from "./describe_args.ts";
 import { addErr, cmdErr, messageOf } from "./errors.ts";
 import { planPodAdd } from "./pod_plan.ts";
 import { deviceTaker, type ResolveContext } from "./resolve.ts";
@@ -62,15 +63,6 @@ export async function commandContext(
     throw cmdErr(null, err, "error getting k8s args: ");
   }
   return { conf, k8s, kube };
-}
-
-/** The CNI arguments of an invocation for a debug log line (no stdin: it may be large). */
-export function describeArgs(args: CmdArgs): string {
-  return `ContainerID:${JSON.stringify(args.containerId)} Netns:${
-    JSON.stringify(args.netns)
-  } IfName:${JSON.stringify(args.ifName)} Args:${JSON.stringify(args.args)} Path:${
-    JSON.stringify(args.path)
-  }`;
 }
 
 async function rollback(

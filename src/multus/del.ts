@@ -25,20 +25,17 @@ import {
   decodeScratchCache,
   type DelegateConf,
   type K8sArgs,
-  type MultusConf,
   parseK8sArgs,
   planPodNetworks,
 } from "../engine/multus.ts";
-import type { EventSink, MultusDeps, Pod } from "./deps.ts";
-import { type CommandOptions, describeArgs } from "./add.ts";
+import type { MultusDeps } from "./deps.ts";
+import type { CommandOptions } from "./add.ts";
 import { loadConf } from "./config.ts";
 import { delDelegate, multusRuntime } from "./delegates.ts";
+import { describeArgs } from "./describe_args.ts";
 import { cmdErr, messageOf } from "./errors.ts";
-import { clusterDelegates, podDelegates } from "./resolve.ts";
 import { readScratchCache, removeScratchCache } from "./state.ts";
-
-/** What a DEL records: nothing. */
-const NO_EVENTS: EventSink = { record: () => {}, flush: () => Promise.resolve() };
+import { importLazily } from "../platform/lazy_import.ts";
 
 /** Runs CNI DEL. */
 export async function cmdDel(
@@ -69,7 +66,12 @@ export async function cmdDel(
   }
   // The API is asked only when the cache cannot say what to delete: a DEL of a pod set up
   // by this node needs no API server at all (Go Multus always reads the pod first).
-  if (delegates === null) delegates = await delegatesFromPod(conf, k8s, deps);
+  if (delegates === null) {
+    const { delegatesFromPod } = await importLazily<typeof import("./pod_delegates.ts")>(
+      new URL("./pod_delegates.ts", import.meta.url),
+    );
+    delegates = await delegatesFromPod(conf, k8s, deps);
+  }
   const netnsGone = !(await deps.netns.exists(args.netns));
   const rt = multusRuntime(conf, deps, args.path);
   const errors: CniError[] = [];
@@ -146,41 +148,5 @@ async function sweepResultCache(
         ),
       );
     }
-  }
-}
-
-/** The pod's delegates recomputed as ADD computes them, or null when the pod is gone. */
-async function delegatesFromPod(
-  conf: MultusConf,
-  k8s: K8sArgs,
-  deps: MultusDeps,
-): Promise<DelegateConf[] | null> {
-  let kube;
-  try {
-    kube = await deps.kube({ kubeconfig: conf.kubeconfig });
-  } catch (err) {
-    throw cmdErr(null, err, "error getting k8s client: ");
-  }
-  if (!kube) return null;
-  let pod: Pod | null = null;
-  try {
-    pod = await kube.pods.getPod(k8s.podNamespace, k8s.podName, { uid: k8s.podUid, isDel: true });
-  } catch (err) {
-    deps.logger.error(`Multus: GetPod failed: ${messageOf(err)}, but continue to delete`);
-  }
-  if (!pod) return null;
-  // A DEL records no events (a NAD that cannot be read was reported by the ADD, if any).
-  const ctx = { conf, kube: { ...kube, events: NO_EVENTS }, pod, deps };
-  const base = await clusterDelegates(ctx).catch((err) => {
-    throw cmdErr(k8s, err, "failed to get clusterNetwork/defaultNetworks: ");
-  });
-  try {
-    return await podDelegates(ctx, base);
-  } catch (err) {
-    if (base.length === 0) throw cmdErr(k8s, err, "failed to get delegates: ");
-    deps.logger.error(
-      `Multus: failed to get delegates: ${messageOf(err)}, but continue to delete clusterNetwork`,
-    );
-    return base;
   }
 }

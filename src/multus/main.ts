@@ -6,9 +6,8 @@
  */
 import { pluginMain } from "../cni/skel.ts";
 import { engineSkelChecks } from "../cni/skel_engine.ts";
-import { loadKubeClient } from "../kube/mod.ts";
-import { denoExec } from "../platform/exec.ts";
-import { denoFs } from "../platform/fs.ts";
+import { denoSyncFs } from "../platform/fs.ts";
+import { importLazily } from "../platform/lazy_import.ts";
 import { MultusLogger } from "../platform/log.ts";
 import { netnsIdentity } from "../platform/netns.ts";
 import { netnsGuard, OWN_NETNS } from "../cni/netns.ts";
@@ -16,23 +15,22 @@ import { processEnv } from "../platform/process.ts";
 import { processStdio } from "../platform/stdio.ts";
 import { BUILD_INFO } from "../_build_info.ts";
 import type { MultusDeps } from "./deps.ts";
-import { clientAccess } from "./kube_access.ts";
 import { nodeDeps } from "./node_deps.ts";
 import { multusFuncs } from "./plugin.ts";
 
-/** The thin plugin's dependencies over the real world. */
+/**
+ * The thin plugin's dependencies over the real world. Files are read and written with
+ * Deno's synchronous calls: the process serves one CNI call, and each asynchronous file
+ * operation would cost a round trip through Deno's thread pool.
+ */
 export function thinDeps(logger: MultusLogger): MultusDeps {
   return {
     ...nodeDeps(logger, async ({ kubeconfig }) => {
-      const client = await loadKubeClient({
-        kubeconfig,
-        env: processEnv,
-        fs: denoFs,
-        exec: denoExec,
-        onWarning: (m) => logger.warning(m),
-      });
-      return client ? clientAccess(client, { logger }) : null;
-    }),
+      const { thinKubeAccess } = await importLazily<typeof import("./thin_kube.ts")>(
+        new URL("./thin_kube.ts", import.meta.url),
+      );
+      return thinKubeAccess(kubeconfig, logger);
+    }, { fs: denoSyncFs }),
     configureLogging: (conf) =>
       logger.configure({
         toStderr: conf.logToStderr,

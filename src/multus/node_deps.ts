@@ -7,20 +7,34 @@
  * @module
  */
 import { denoExec } from "../platform/exec.ts";
-import { denoFs } from "../platform/fs.ts";
+import { denoFs, type Fs } from "../platform/fs.ts";
 import type { Logger } from "../platform/log.ts";
 import { processEnv } from "../platform/process.ts";
 import type { MultusDeps } from "./deps.ts";
 import { nsenterNetnsOps } from "./netns_ops.ts";
 
-/** {@linkcode MultusDeps} over the real node, with `kube` as the Kubernetes access. */
-export function nodeDeps(logger: Logger, kube: MultusDeps["kube"]): MultusDeps {
+/** Options of {@linkcode nodeDeps}. */
+export interface NodeDepsOptions {
+  /** The file system (default {@linkcode denoFs}). */
+  fs?: Fs;
+}
+
+/**
+ * {@linkcode MultusDeps} over the real node, with `kube` as the Kubernetes access and the
+ * file system `opts.fs`.
+ */
+export function nodeDeps(
+  logger: Logger,
+  kube: MultusDeps["kube"],
+  opts: NodeDepsOptions = {},
+): MultusDeps {
+  const fs = opts.fs ?? denoFs;
   return {
     exec: denoExec,
-    fs: denoFs,
+    fs,
     logger,
     kube,
-    netns: nsenterNetnsOps(denoExec, denoFs),
+    netns: nsenterNetnsOps(denoExec, fs),
     env: processEnv.toObject(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => Date.now(),

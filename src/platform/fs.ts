@@ -54,6 +54,20 @@ function isNotFound(err: unknown): boolean {
 
 let tempCounter = 0;
 
+function tempBeside(path: string): { dir: string; temp: string } {
+  const dir = path.slice(0, Math.max(path.lastIndexOf("/"), 0)) || "/";
+  return { dir, temp: `${dir}/.${path.slice(dir.length + 1)}.${Deno.pid}.${tempCounter++}.tmp` };
+}
+
+function pathInfo(s: Deno.FileInfo): PathInfo {
+  return {
+    isFile: s.isFile,
+    isDirectory: s.isDirectory,
+    size: s.size,
+    mtimeMs: s.mtime?.getTime() ?? null,
+  };
+}
+
 /** The real file system. */
 export const denoFs: Fs = {
   async readText(path: string): Promise<string | null> {
@@ -69,8 +83,7 @@ export const denoFs: Fs = {
     data: string | Uint8Array,
     opts: WriteOptions = {},
   ): Promise<void> {
-    const dir = path.slice(0, Math.max(path.lastIndexOf("/"), 0)) || "/";
-    const temp = `${dir}/.${path.slice(dir.length + 1)}.${Deno.pid}.${tempCounter++}.tmp`;
+    const { dir, temp } = tempBeside(path);
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
     const mode = opts.mode ?? 0o600;
     // Few operations on the common path (each async file op costs a thread-pool round
@@ -142,13 +155,7 @@ export const denoFs: Fs = {
   },
   async stat(path: string): Promise<PathInfo | null> {
     try {
-      const s = await Deno.stat(path);
-      return {
-        isFile: s.isFile,
-        isDirectory: s.isDirectory,
-        size: s.size,
-        mtimeMs: s.mtime?.getTime() ?? null,
-      };
+      return pathInfo(await Deno.stat(path));
     } catch (err) {
       if (isNotFound(err)) return null;
       throw err;
@@ -158,3 +165,75 @@ export const denoFs: Fs = {
     await Deno.mkdir(path, { recursive: true, mode });
   },
 };
+
+/**
+ * The real file system through Deno's synchronous calls, behind the same promises: for a
+ * process that serves one CNI call and exits (the thin plugin), where each asynchronous
+ * file operation would cost a round trip through Deno's blocking thread pool and nothing
+ * else waits on the event loop for longer than a local file operation takes. Same results
+ * and errors as {@linkcode denoFs}; a server keeps {@linkcode denoFs}.
+ */
+export const denoSyncFs: Fs = {
+  readText(path: string): Promise<string | null> {
+    return attempt(() => Deno.readTextFileSync(path), null);
+  },
+  writeAtomic(path: string, data: string | Uint8Array, opts: WriteOptions = {}): Promise<void> {
+    if (opts.durable) return denoFs.writeAtomic(path, data, opts);
+    return attempt(() => {
+      const { dir, temp } = tempBeside(path);
+      const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+      const mode = opts.mode ?? 0o600;
+      const write = (): void => {
+        try {
+          Deno.writeFileSync(temp, bytes, { create: true, mode });
+        } catch (err) {
+          try {
+            Deno.removeSync(temp);
+          } catch { /* nothing was left */ }
+          throw err;
+        }
+      };
+      try {
+        write();
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        Deno.mkdirSync(dir, { recursive: true, mode: opts.dirMode ?? 0o700 });
+        write();
+      }
+      try {
+        if ((mode & 0o077) !== 0) Deno.chmodSync(temp, mode);
+        Deno.renameSync(temp, path);
+      } catch (err) {
+        try {
+          Deno.removeSync(temp);
+        } catch { /* nothing was left */ }
+        throw err;
+      }
+    });
+  },
+  remove(path: string): Promise<boolean> {
+    return attempt(() => (Deno.removeSync(path), true), false);
+  },
+  removeTree(path: string): Promise<void> {
+    return attempt(() => Deno.removeSync(path, { recursive: true }), undefined);
+  },
+  list(dir: string): Promise<string[] | null> {
+    return attempt(() => [...Deno.readDirSync(dir)].map((e) => e.name).sort(), null);
+  },
+  stat(path: string): Promise<PathInfo | null> {
+    return attempt(() => pathInfo(Deno.statSync(path)), null);
+  },
+  mkdirp(path: string, mode = 0o700): Promise<void> {
+    return attempt(() => Deno.mkdirSync(path, { recursive: true, mode }));
+  },
+};
+
+/** `f()` as a promise; a missing path resolves to `missing` when one is given. */
+function attempt<T>(f: () => T, ...missing: [T] | []): Promise<T> {
+  try {
+    return Promise.resolve(f());
+  } catch (err) {
+    if (missing.length > 0 && isNotFound(err)) return Promise.resolve(missing[0] as T);
+    return Promise.reject(err);
+  }
+}

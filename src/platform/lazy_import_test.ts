@@ -65,3 +65,19 @@ Deno.test("the per-pod entries load no npm package and no Node.js module at star
   const shim = await startupGraph("entry/shim.ts");
   assert(!shim.some((s) => s.endsWith("/engine/engine.wasm")), "the shim loads no engine");
 });
+
+Deno.test("the thin plugin starts without any command's modules; DEL's graph has no API client, resolver or status writer", async () => {
+  const local = (graph: string[]) =>
+    graph.filter((s) => s.startsWith("file:")).map((s) => relative(SRC, fileURLToPath(s)));
+  const start = local(await startupGraph("multus/main.ts"));
+  for (const m of ["multus/add.ts", "multus/del.ts", "kube/client.ts", "kube/mod.ts"]) {
+    assert(!start.includes(m), `${m} is loaded at start-up`);
+  }
+  const del = local(await startupGraph("multus/del.ts"));
+  assert(del.includes("cni/conflist.ts"), del.join(" "));
+  for (
+    const m of ["kube/client.ts", "kube/mod.ts", "multus/resolve.ts", "multus/status_write.ts"]
+  ) {
+    assert(!del.includes(m), `DEL loads ${m}`);
+  }
+});

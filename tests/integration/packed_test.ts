@@ -16,6 +16,8 @@ import { linksIn, requireRoot } from "../support/netns.ts";
 import { DIST_BIN, runDist } from "../support/dist.ts";
 import { multusEnv } from "../support/multus_env.ts";
 import { daemonEnv } from "../support/daemon_env.ts";
+import { recorded } from "../support/cni_runtime.ts";
+import { DAEMON_V8_FLAGS, THIN_V8_FLAGS } from "../../scripts/build.ts";
 
 const CLONE = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 
@@ -200,6 +202,42 @@ Deno.test({
         older.kill();
       } catch { /* already stopped */ }
       await older.status;
+    }
+  },
+});
+
+Deno.test({
+  name: "the thin plugin's Deno runs with the thin V8 flags, the daemon's with its own",
+  // A compiled binary carries one set of flags for every mode.
+  ignore: buildInfo().kind === "compiled",
+  async fn() {
+    requireRoot();
+    // The recording plugin's parent is the Deno process that ran it.
+    const parentOfFirstCall = async (record: string) => (await recorded(record))[0]?.parent ?? [];
+    {
+      await using env = await multusEnv();
+      const record = env.recorderNad("default", "rec");
+      const pod = env.pod("flags", { "k8s.v1.cni.cncf.io/networks": "rec" });
+      // The plugin by its path: thin even when the suite runs in thick mode.
+      const call = { pod, containerId: "ctr-flags", bin: `${DIST_BIN}/multus` };
+      const add = await env.cni({ command: "ADD", ...call });
+      assertEquals(add.code, 0, add.stdout + add.stderr);
+      const argv = await parentOfFirstCall(record);
+      assert(argv.at(-1)?.endsWith("/src/entry/thin.ts"), argv.join(" "));
+      assert(argv.includes(THIN_V8_FLAGS), argv.join(" "));
+      assertEquals((await env.cni({ command: "DEL", ...call })).code, 0);
+    }
+    {
+      await using env = await daemonEnv();
+      const record = env.recorderNad("default", "rec");
+      const pod = env.pod("flags-thick", { "k8s.v1.cni.cncf.io/networks": "rec" });
+      const call = { pod, containerId: "ctr-flags-thick" };
+      const add = await env.shim({ command: "ADD", ...call });
+      assertEquals(add.code, 0, add.stdout + add.stderr);
+      const argv = await parentOfFirstCall(record);
+      assert(argv.includes(DAEMON_V8_FLAGS), argv.join(" "));
+      assert(!argv.includes(THIN_V8_FLAGS), argv.join(" "));
+      assertEquals((await env.shim({ command: "DEL", ...call })).code, 0);
     }
   },
 });

@@ -43,7 +43,9 @@ export function list(config: Record<string, unknown>): NetworkConfigList {
 /** The JSON lines a `cnitest-record` plugin wrote. */
 export async function recorded(
   file: string,
-): Promise<Array<{ command: string; env: Record<string, string>; stdin: string }>> {
+): Promise<
+  Array<{ command: string; env: Record<string, string>; stdin: string; parent: string[] }>
+> {
   try {
     const text = await Deno.readTextFile(file);
     return text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
