@@ -4,7 +4,9 @@
  *
  * - `POST /cni`: a shim's CNI call; 200 with `{"Result": <1.0.0 result>}` for ADD or an
  *   empty body, else 400 with the CNI error JSON `{"code","msg","details"}` (its code
- *   kept, so the shim and the runtime see it);
+ *   kept, so the shim and the runtime see it). Once shutdown began, any command but DEL
+ *   is answered 503 with CNI error 11 before it runs (ours: our shim posts without asking
+ *   `/readyz` first and waits for readiness on that answer); a DEL is still served;
  * - `POST /delegate`: one delegate for dynamic-attachment controllers;
  * - `GET|POST /healthz`: 200; `GET|POST /readyz`: 200, or 500 once shutdown began;
  * - a wrong method: 405 `Method not allowed`; anything else: 404.
@@ -16,7 +18,7 @@
  *
  * @module
  */
-import { CniError } from "../cni/error.ts";
+import { CniCode, CniError } from "../cni/error.ts";
 import type { CniResult } from "../cni/types.ts";
 import { convertResult } from "../engine/mod.ts";
 import type { Logger } from "../platform/log.ts";
@@ -57,12 +59,28 @@ function text(status: number, body: string): Response {
   return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 }
 
-/** The daemon's wire form of a CNI error: 400 with `{"code","msg","details"}` as Multus. */
-export function cniErrorResponse(err: CniError): Response {
+/** The status of a CNI request refused because the daemon is not ready (shutting down). */
+export const NOT_READY_STATUS = 503;
+
+/** A CNI request that arrived after shutdown began. */
+class NotReady extends CniError {
+  constructor() {
+    super(
+      CniCode.TryAgainLater,
+      "multus-daemon is not ready (it is shutting down); try again later",
+    );
+  }
+}
+
+/**
+ * The daemon's wire form of a CNI error: `status` (400 as Multus, unless told) with
+ * `{"code","msg","details"}`.
+ */
+export function cniErrorResponse(err: CniError, status = 400): Response {
   const wire: Record<string, unknown> = { code: err.code, msg: err.message };
   if (err.details) wire.details = err.details;
   return new Response(JSON.stringify(wire), {
-    status: 400,
+    status,
     headers: { "content-type": "application/json" },
   });
 }
@@ -81,6 +99,9 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
     try {
       const request = decodeCniRequest(await readBoundedText(req, maxRequestBytes));
       command = request.command;
+      if (handler === "/cni" && command !== "DEL" && !deps.isReady()) {
+        throw new NotReady();
+      }
       const result = await deps.limiter.run(() =>
         handler === "/cni" ? deps.commands.cni(request) : deps.commands.delegate(request)
       );
@@ -109,7 +130,7 @@ export function createHandler(deps: HandlerDeps): (req: Request) => Promise<Resp
       const e = CniError.from(err);
       cniCode = e.code;
       deps.logger.error(`${command || "request"} ERRORED: ${e.message}`);
-      response = cniErrorResponse(e);
+      response = cniErrorResponse(e, err instanceof NotReady ? NOT_READY_STATUS : 400);
     }
     deps.observer?.requestFinished(handler, command, {
       httpCode: response.status,

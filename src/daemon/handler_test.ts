@@ -2,7 +2,7 @@ import { assertEquals, assertStringIncludes } from "../../tests/support/assert.t
 import { CniError } from "../cni/error.ts";
 import { silentLogger } from "../platform/log.ts";
 import type { CniRequest } from "./cni_request.ts";
-import { createHandler, type DaemonCommands } from "./handler.ts";
+import { createHandler, type DaemonCommands, NOT_READY_STATUS } from "./handler.ts";
 import { Limiter } from "./limiter.ts";
 
 const stdin = JSON.stringify({
@@ -110,6 +110,19 @@ Deno.test("createHandler() serves /healthz, /readyz (500 after shutdown began), 
   const wrong = await ready(new Request("http://dummy/cni"));
   assertEquals([wrong.status, await wrong.text()], [405, "Method not allowed\n"]);
   assertEquals((await ready(new Request("http://dummy/nope"))).status, 404);
+});
+
+Deno.test("createHandler() answers ADD (any CNI call but DEL) 503 with CNI error 11 once shutdown began, before it runs", async () => {
+  const { handler, seen } = handlerWith({}, false);
+  const res = await handler(post("/cni", body(podEnv)));
+  assertEquals(res.status, NOT_READY_STATUS);
+  const wire = await res.json();
+  assertEquals(wire.code, 11);
+  assertStringIncludes(wire.msg, "multus-daemon is not ready");
+  assertEquals(seen.length, 0, "nothing ran");
+  const del = await handler(post("/cni", body({ ...podEnv, CNI_COMMAND: "DEL" })));
+  assertEquals(del.status, 200, "a DEL is still served");
+  assertEquals(seen.map((r) => r.command), ["DEL"]);
 });
 
 Deno.test("createHandler() keeps `=` inside CNI_ARGS values (Go Multus's daemon rejects them)", async () => {

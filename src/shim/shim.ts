@@ -3,11 +3,17 @@
  * environment and stdin) to multus-daemon over the daemon's unix socket as Multus does
  * (`POST /cni` with `{"env": ..., "config": "<base64 stdin>"}`) and prints the answer.
  *
- * ADD, CHECK, GC and STATUS first wait for `/readyz` (polled every 100 ms, bounded). DEL
- * makes one `/healthz` probe (2 s) and never waits for a daemon that does not answer
- * (gone, restarting, stopped): it runs the DEL itself on the node from the node's caches
- * (`local_del.ts`), so no lease or cache entry is left behind (Go Multus's shim returns
- * success without deleting anything). A delegate's DEL failure, reported by the daemon or
+ * Every command posts its request at once: a round trip before it would be paid on every
+ * pod. ADD, CHECK, GC and STATUS wait for `/readyz` (polled every 100 ms, bounded by
+ * `daemonReadyTimeoutSeconds`) only when that post finds no daemon listening or the daemon
+ * answers that it is not ready (503 while it shuts down), then post again; Go Multus's shim
+ * asks `/readyz` first every time. DEL never waits for a daemon that does not answer
+ * (gone, restarting, stopped): when nobody listens, or when its answer is slow and a
+ * `/healthz` probe (2 s) then gets no answer either, it runs the DEL itself on the node from
+ * the node's caches (`local_del.ts`), so no lease or cache entry is left behind (Go
+ * Multus's shim returns success without deleting anything). A DEL so abandoned may still
+ * run in a daemon that wakes up later: DEL is idempotent, and the daemon serialises it with
+ * the pod's other calls. A delegate's DEL failure, reported by the daemon or
  * met locally, reaches the runtime (Go Multus's shim always exits 0 on DEL). The result is printed in the shim
  * config's `cniVersion` (the daemon sends it converted; otherwise the skel converts).
  *
@@ -17,6 +23,7 @@ import { CniCode, CniError } from "../cni/error.ts";
 import type { CmdArgs, PluginFuncs } from "../cni/skel.ts";
 import type { CniResult } from "../cni/types.ts";
 import type { Logger } from "../platform/log.ts";
+import { afterMs } from "../platform/clock.ts";
 import { UnixHttpError, type UnixHttpResponse } from "../platform/unix_http.ts";
 
 /** The keys of the shim's CNI config it reads itself. */
@@ -45,6 +52,16 @@ export interface ShimDeps {
   /** How long a CNI request may take (default 5 minutes). */
   requestTimeoutMs?: number;
   /**
+   * How long a DEL waits for the daemon's answer before it probes `/healthz` (default
+   * {@linkcode DEL_PROBE_AFTER_MS}).
+   */
+  delProbeAfterMs?: number;
+  /**
+   * Calls `fn` after `ms` unless cancelled (default `afterMs` of `platform/clock.ts`, which
+   * spares the per-pod exec the cost of a process's first `setTimeout`).
+   */
+  afterMs?(ms: number, fn: () => void): () => void;
+  /**
    * Runs DEL on the node when the daemon does not answer (the real one loads
    * `local_del.ts`); absent, such a DEL is skipped with an error logged.
    */
@@ -52,6 +69,15 @@ export interface ShimDeps {
 }
 
 const DEFAULT_SOCKET_DIR = "/run/multus/";
+
+/**
+ * How long a DEL's answer may take before the shim asks `/healthz` whether the daemon is
+ * alive: a pod's DEL usually answers in about 100 ms, so the probe costs nothing then.
+ */
+export const DEL_PROBE_AFTER_MS = 500;
+
+/** The daemon's answer to a command other than DEL while it is not ready (shutting down). */
+export const NOT_READY_STATUS = 503;
 
 /** The shim's config keys (Multus `ShimNetConf`). */
 export function shimConf(args: CmdArgs): ShimConf {
@@ -123,12 +149,10 @@ async function waitReady(conf: ShimConf, deps: ShimDeps): Promise<void> {
   }
 }
 
-/** Posts the invocation; returns the response body (throws the daemon's CNI error). */
-async function post(args: CmdArgs, conf: ShimConf, deps: ShimDeps): Promise<string> {
-  const body = JSON.stringify({ env: args.env, config: base64(args.stdinText) });
-  let res: UnixHttpResponse;
+/** Sends the invocation; a failure to send or to read the answer is CNI error 11. */
+async function send(conf: ShimConf, deps: ShimDeps, body: string): Promise<UnixHttpResponse> {
   try {
-    res = await deps.request(conf.socketPath, {
+    return await deps.request(conf.socketPath, {
       method: "POST",
       path: "/cni",
       body,
@@ -146,6 +170,16 @@ async function post(args: CmdArgs, conf: ShimConf, deps: ShimDeps): Promise<stri
       { cause: err },
     );
   }
+}
+
+/** Nobody listens on the socket (yet): the connection itself was refused or has no socket. */
+function nobodyListens(err: unknown): boolean {
+  const cause = err instanceof CniError ? err.cause : err;
+  return cause instanceof UnixHttpError && (cause.kind === "missing" || cause.kind === "refused");
+}
+
+/** The body of a 200, or the daemon's CNI error thrown. */
+function answer(res: UnixHttpResponse): string {
   if (res.status === 200) return res.body;
   let wire: { code?: unknown; msg?: unknown; details?: unknown } = {};
   try {
@@ -166,6 +200,36 @@ async function post(args: CmdArgs, conf: ShimConf, deps: ShimDeps): Promise<stri
   );
 }
 
+/**
+ * Posts the invocation; when nobody listens or the daemon is not ready, waits for
+ * `/readyz` and posts once more. Returns the response body (throws the daemon's CNI error).
+ */
+async function postWhenReady(args: CmdArgs, conf: ShimConf, deps: ShimDeps): Promise<string> {
+  const body = JSON.stringify({ env: args.env, config: base64(args.stdinText) });
+  try {
+    const res = await send(conf, deps, body);
+    if (res.status !== NOT_READY_STATUS) return answer(res);
+  } catch (err) {
+    if (!nobodyListens(err)) throw err;
+  }
+  await waitReady(conf, deps);
+  return answer(await send(conf, deps, body));
+}
+
+/** Whether `/healthz` answers 200 within 2 s; the reason when it does not. */
+async function healthy(conf: ShimConf, deps: ShimDeps): Promise<string | null> {
+  try {
+    const health = await deps.request(conf.socketPath, {
+      method: "GET",
+      path: "/healthz",
+      timeoutMs: 2_000,
+    });
+    return health.status === 200 ? null : `/healthz answered ${health.status}`;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
 /** The shim's CNI commands. */
 export function shimFuncs(deps: ShimDeps): PluginFuncs {
   const prepare = (args: CmdArgs): ShimConf => {
@@ -176,8 +240,7 @@ export function shimFuncs(deps: ShimDeps): PluginFuncs {
   const waitThenPost = async (args: CmdArgs, what: string): Promise<string> => {
     const conf = prepare(args);
     try {
-      await waitReady(conf, deps);
-      return await post(args, conf, deps);
+      return await postWhenReady(args, conf, deps);
     } catch (err) {
       throw CniError.from(err).withPrefix(`${what} (shim): `);
     }
@@ -229,28 +292,47 @@ export function shimFuncs(deps: ShimDeps): PluginFuncs {
           throw CniError.from(err).withPrefix("CmdDel (shim): ");
         }
       };
-      try {
-        const health = await deps.request(conf.socketPath, {
-          method: "GET",
-          path: "/healthz",
-          timeoutMs: 2_000,
+      const body = JSON.stringify({ env: args.env, config: base64(args.stdinText) });
+      const sent = send(conf, deps, body);
+      // A daemon that accepted the connection but does not answer (stopped, hung) is found
+      // by a /healthz probe, made only when the answer is slow.
+      let cancelProbe = (): void => {};
+      const unanswered = new Promise<{ unhealthy: string }>((resolve) => {
+        cancelProbe = (deps.afterMs ?? afterMs)(deps.delProbeAfterMs ?? DEL_PROBE_AFTER_MS, () => {
+          healthy(conf, deps).then((why) => {
+            if (why !== null) resolve({ unhealthy: why });
+          });
         });
-        if (health.status !== 200) throw new Error(`/healthz answered ${health.status}`);
-      } catch (err) {
-        return await withoutDaemon(
-          `CheckAPIReadyNow: Daemon not reachable over socketfile: ${
-            err instanceof Error ? err.message : err
-          }`,
-        );
-      }
+      });
+      sent.then(cancelProbe, cancelProbe);
+      let res: UnixHttpResponse | { unhealthy: string };
       try {
-        await post(args, conf, deps);
+        res = await Promise.race([sent, unanswered]);
       } catch (err) {
         const e = CniError.from(err);
+        if (nobodyListens(err)) {
+          return await withoutDaemon(
+            `CheckAPIReadyNow: Daemon not reachable over socketfile: ${
+              e.message.replace(/^failed to send CNI request: Post "http:\/\/dummy\/cni": /, "")
+            }`,
+          );
+        }
         if (e.message.startsWith("failed to send CNI request")) {
           return await withoutDaemon(e.message);
         }
         throw e.withPrefix("CmdDel (shim): ");
+      }
+      if ("unhealthy" in res) {
+        // Abandoned: its connection closes when the process exits.
+        sent.catch(() => {});
+        return await withoutDaemon(
+          `CheckAPIReadyNow: Daemon not reachable over socketfile: ${res.unhealthy}`,
+        );
+      }
+      try {
+        answer(res);
+      } catch (err) {
+        throw CniError.from(err).withPrefix("CmdDel (shim): ");
       }
     },
   };

@@ -82,6 +82,35 @@ Deno.test("thick: SIGTERM turns /readyz to 500 at once, lets the daemon exit 0 a
   assertEquals(st.mode! & 0o777, 0o700);
 });
 
+Deno.test("thick: once shutdown began, the daemon answers a new ADD not ready (503) and the shim waits for /readyz within its bound, while the ADD in flight finishes", async () => {
+  requireRoot();
+  await using env = await daemonEnv();
+  env.recorderNad("default", "slow", { sleep: { ADD: 4 } });
+  const pod = env.pod("in-flight", { "k8s.v1.cni.cncf.io/networks": "slow" });
+  const inFlight = env.shim({ command: "ADD", pod, containerId: "ctr-slow" });
+  // The daemon writes the scratch cache before it runs the delegates.
+  await eventually("the ADD in flight", async () => (await filesUnder(env.cniDir)).length > 0);
+  Deno.kill(env.daemon.pid, "SIGTERM");
+  await eventually("shutdown", () => env.daemon.log().includes("not ready any more"));
+  const late = await env.shim({
+    command: "ADD",
+    pod: env.pod("late"),
+    containerId: "ctr-late",
+    conf: env.shimConf({ daemonReadyTimeoutSeconds: 1 }),
+  });
+  assertEquals(late.code, 1, late.stdout + late.stderr);
+  const err = late.json as { code: number; msg: string };
+  assertEquals(err.code, 11);
+  assertMatch(
+    err.msg,
+    /^CmdAdd \(shim\): multus-daemon is not ready at .*multus\.sock after 1 s: \/readyz answered 500/,
+  );
+  assertStringIncludes(env.daemon.log(), "multus-daemon is not ready (it is shutting down)");
+  const first = await inFlight;
+  assertEquals(first.code, 0, first.stdout + first.stderr + env.daemon.log());
+  assertEquals(await env.daemon.exited, 0);
+});
+
 Deno.test("thick: the socket is 0600 in a 0700 directory recreated at start", async () => {
   requireRoot();
   await using env = await daemonEnv();
