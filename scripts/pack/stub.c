@@ -642,10 +642,11 @@ int main(int argc, char **argv) {
   const char *name = self_name;
   char src[PATH_MAX + 64], deno[PATH_MAX + 16], config[PATH_MAX + 32], denodir[PATH_MAX + 16];
   const char *entry = "main";
-  if (argc == 1) {
+  if (strcmp(name, "multus-daemon") == 0) entry = "entry/daemon";
+  else if (argc == 1) {
     if (strcmp(name, "passthru") == 0) entry = "entry/passthru";
     else if (strcmp(name, "multus-shim") == 0) entry = "entry/shim";
-    else if (strcmp(name, "multus-daemon") != 0) entry = "entry/thin";
+    else entry = "entry/thin";
   }
   snprintf(src, sizeof src, "%s/lib/src/%s.ts", dir, entry);
   snprintf(deno, sizeof deno, "%s/deno", dir);
