@@ -124,8 +124,8 @@ async function copyTree(from: string, to: string, skip: (name: string) => boolea
  * `deno compile` nor `deno cache` can see those imports, so both are told here.
  */
 export const LAZY_MODULES = [
-  "src/daemon/config_schema.ts",
   "src/daemon/per_node_client.ts",
+  "src/daemon/prom_client.ts",
   "src/engine/mod.ts",
   "src/kube/exotic.ts",
   "src/multus/dra.ts",

@@ -25,6 +25,7 @@ import { onShutdownSignal, processEnv, processUid } from "../platform/process.ts
 import { processStdio } from "../platform/stdio.ts";
 import { unixRequest } from "../platform/unix_http.ts";
 import { daemonCommands } from "./commands.ts";
+import { formatViolations, validateDaemonConfig } from "./config_schema.ts";
 import { HOST_NETNS, netnsGuard, OWN_NETNS } from "../cni/netns.ts";
 import { netnsIdentity } from "../platform/netns.ts";
 import { parseDaemonFlags } from "./flags.ts";
@@ -62,9 +63,6 @@ async function loadConfig(path: string): Promise<DaemonConf | number> {
   } catch (err) {
     return fail(`invalid daemon config ${path}: ${(err as Error).message}`, EXIT.config);
   }
-  const { formatViolations, validateDaemonConfig } = await importLazily<
-    typeof import("./config_schema.ts")
-  >(new URL("./config_schema.ts", import.meta.url), { npm: true });
   const violations = validateDaemonConfig(value);
   if (violations.length > 0) return fail(formatViolations(path, violations), EXIT.config);
   try {
