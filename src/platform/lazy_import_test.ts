@@ -65,3 +65,9 @@ Deno.test("the per-pod entries load no npm package and no Node.js module at star
   const shim = await startupGraph("entry/shim.ts");
   assert(!shim.some((s) => s.endsWith("/engine/engine.wasm")), "the shim loads no engine");
 });
+
+Deno.test("the daemon's entry loads no npm package and no Node.js module at start-up", async () => {
+  // Each costs the long-lived daemon RSS for its life: jsonschema and prom-client did.
+  const heavy = (await startupGraph("entry/daemon.ts")).filter((s) => /^(npm|node):/.test(s));
+  assertEquals(heavy, []);
+});
