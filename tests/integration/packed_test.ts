@@ -365,3 +365,19 @@ Deno.test({
     assertEquals([st.uid, st.mode! & 0o777], [65534, 0o700]);
   },
 });
+
+Deno.test({
+  name: "packed: the daemon runs with two malloc arenas and fixed malloc thresholds",
+  ignore: !PACKED,
+  async fn() {
+    requireRoot();
+    await using env = await daemonEnv();
+    const environ = (await Deno.readTextFile(`/proc/${env.daemon.pid}/environ`)).split("\0");
+    const malloc = [
+      "MALLOC_ARENA_MAX=2",
+      "MALLOC_MMAP_THRESHOLD_=65536",
+      "MALLOC_TRIM_THRESHOLD_=65536",
+    ];
+    for (const v of malloc) assert(environ.includes(v), v);
+  },
+});
