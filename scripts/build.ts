@@ -141,6 +141,8 @@ async function copyTree(from: string, to: string, skip: (name: string) => boolea
  * `deno compile` nor `deno cache` can see those imports, so both are told here.
  */
 export const LAZY_MODULES = [
+  "src/daemon/per_node_client.ts",
+  "src/daemon/prom_client.ts",
   "src/engine/mod.ts",
   "src/kube/exotic.ts",
   "src/multus/dra.ts",
@@ -200,7 +202,7 @@ async function stageProgram(lib: string): Promise<void> {
 function entryModules(lib: string): string[] {
   return [
     join(lib, "src/main.ts"),
-    ...["thin", "shim", "passthru"].map((n) => join(lib, `src/entry/${n}.ts`)),
+    ...["thin", "shim", "passthru", "daemon"].map((n) => join(lib, `src/entry/${n}.ts`)),
     ...LAZY_MODULES.map((m) => join(lib, m)),
   ];
 }

@@ -34,7 +34,7 @@ const ALLOWED: Record<string, string[]> = {
   install: ["install", "multus", "cni", "engine", "platform"],
   doctor: ["doctor", "multus", "kube", "cni", "engine", "platform"],
   tools: ["tools", "multus", "kube", "cni", "engine", "platform"],
-  entry: ["multus", "shim", "passthru", "platform"],
+  entry: ["daemon", "multus", "shim", "passthru", "platform"],
 };
 
 const DENO_ALLOWED = [/^platform\//, /^daemon\/server\.ts$/, /^main\.ts$/, /^entry\//];

@@ -43,6 +43,11 @@ int main(int argc, char **argv) {
    * one CNI call: its own flags (scripts/build.ts); the other plugin execs keep the defaults. */
   int daemon = strcmp(name, "multus-daemon") == 0 || (argc > 1 && strcmp(argv[1], "daemon") == 0);
   if (daemon) setenv("MALLOC_ARENA_MAX", "2", 0);
+  /* Fixed malloc thresholds (glibc otherwise raises them after each large free): blocks of
+   * 64 KiB and more are mmapped and returned when freed, and the heap's free top is given
+   * back. Measured in the burst of 100 ADDs: peak 88-90 -> 79 MiB, malloc heap 17-20 -> 8-10. */
+  if (daemon) setenv("MALLOC_MMAP_THRESHOLD_", "65536", 0);
+  if (daemon) setenv("MALLOC_TRIM_THRESHOLD_", "65536", 0);
   setenv("MULTUS_ARGV0", argv[0], 1);
   setenv("MULTUS_LAUNCHER", "1", 1);
   setenv("DENO_DIR", DENO_DIR_PATH, 1);

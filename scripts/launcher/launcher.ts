@@ -64,7 +64,7 @@ export async function writeLauncher(p: LauncherPaths): Promise<void> {
     "# the program's copy. A CNI plugin exec (no arguments) starts its mode's own entry.",
     `src=${shellQuote(main)}`,
     `v8=`,
-    `case "\${0##*/}:\${1:-}" in multus-daemon:*|*:daemon) v8=${p.daemonV8Flags}; : "\${MALLOC_ARENA_MAX:=2}"; export MALLOC_ARENA_MAX ;; esac`,
+    `case "\${0##*/}:\${1:-}" in multus-daemon:*|*:daemon) v8=${p.daemonV8Flags}; : "\${MALLOC_ARENA_MAX:=2}" "\${MALLOC_MMAP_THRESHOLD_:=65536}" "\${MALLOC_TRIM_THRESHOLD_:=65536}"; export MALLOC_ARENA_MAX MALLOC_MMAP_THRESHOLD_ MALLOC_TRIM_THRESHOLD_ ;; esac`,
     `if [ $# -eq 0 ]; then`,
     `  case "\${0##*/}" in`,
     `    passthru) src=${entry("passthru")} ;;`,

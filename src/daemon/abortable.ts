@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ABORTED, raceAbort } from "../platform/abort_race.ts";
 
 /**
  * `source`'s items until it ends or `signal` aborts, whichever is first. A stream that
@@ -15,17 +16,11 @@ export async function* untilAborted<E>(
   signal: AbortSignal,
 ): AsyncGenerator<E> {
   const it = source[Symbol.asyncIterator]();
-  let onAbort = (): void => {};
-  const aborted = new Promise<typeof ABORTED>((resolve) => {
-    onAbort = () => resolve(ABORTED);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
-  });
   let finished = false;
   try {
     for (;;) {
       const next = it.next();
-      const r = await Promise.race([next, aborted]);
+      const r = await raceAbort(next, signal);
       if (r === ABORTED) {
         finished = true;
         next.then(() => it.return?.(), () => {}).catch(() => {});
@@ -38,10 +33,7 @@ export async function* untilAborted<E>(
       yield r.value;
     }
   } finally {
-    signal.removeEventListener("abort", onAbort);
     // Ended early by the consumer: close the source (it is idle, waiting for a next()).
     if (!finished) await it.return?.();
   }
 }
-
-const ABORTED: unique symbol = Symbol("aborted");

@@ -31,7 +31,7 @@
  *
  * @module
  */
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "../platform/path.ts";
 import { type DaemonConf, type GeneratedMultusConf, generateMultusConf } from "../engine/daemon.ts";
 import { denoFs, type Fs } from "../platform/fs.ts";
 import { type Logger, silentLogger } from "../platform/log.ts";

@@ -4,13 +4,13 @@
  * is reported at once, each as `<json path>: <message>`, e.g.
  * `connectionLimit: must be an integer >= 1, got "ten"`.
  *
- * This module loads the `jsonschema` package when it is evaluated (about 35 ms and
- * 12 MiB RSS under Deno, most of it Node compatibility): only the daemon imports it,
- * never a per-pod plugin exec (`scripts/check_boundaries.ts` enforces that).
+ * The schemas are evaluated by `json_schema.ts` (the subset of draft-07 they use), not by
+ * an npm package: the `jsonschema` package cost the daemon about 12 MiB RSS for its life
+ * (Deno's Node.js layer and npm resolution), for a check done once at start.
  *
  * @module
  */
-import { type Schema, type ValidationError, Validator } from "jsonschema";
+import { evaluateSchema, type JsonSchema, type SchemaFailure } from "./json_schema.ts";
 import daemonSchema from "../../deployments/schema/daemon-config.schema.json" with {
   type: "json",
 };
@@ -19,12 +19,10 @@ import cniSchema from "../../deployments/schema/multus-cni-config.schema.json" w
 };
 
 /** The published JSON Schema of `daemon-config.json` (draft-07). */
-export const DAEMON_CONFIG_SCHEMA: Schema = daemonSchema as Schema;
+export const DAEMON_CONFIG_SCHEMA: JsonSchema = daemonSchema as JsonSchema;
 
 /** The published JSON Schema of the Multus CNI config (draft-07). */
-export const MULTUS_CNI_CONFIG_SCHEMA: Schema = cniSchema as Schema;
-
-let validator: Validator | undefined;
+export const MULTUS_CNI_CONFIG_SCHEMA: JsonSchema = cniSchema as JsonSchema;
 
 /**
  * Every way `value` (the parsed `daemon-config.json`) breaks the schema, in document
@@ -56,11 +54,8 @@ export function formatViolations(path: string, list: readonly string[]): string 
   return [`invalid daemon config ${path}: ${count}`, ...list.map((v) => `  ${v}`)].join("\n");
 }
 
-function validate(value: unknown, schema: Schema): string[] {
-  validator ??= new Validator();
-  const result = validator.validate(value, schema, { nestedErrors: false });
-  // An allOf failure is reported through the errors of its parts, which come with it.
-  return result.errors.filter((err) => err.name !== "allOf").map((err) => violation(err, schema));
+function validate(value: unknown, schema: JsonSchema): string[] {
+  return evaluateSchema(value, schema).map(violation);
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
@@ -87,7 +82,7 @@ function join(list: readonly string[], last: string): string {
   return list.length < 2 ? list.join("") : `${list.slice(0, -1).join(", ")} ${last} ${list.at(-1)}`;
 }
 
-function bounds(s: Schema): string {
+function bounds(s: JsonSchema): string {
   const min = typeof s.exclusiveMinimum === "number" ? `> ${s.exclusiveMinimum}` : undefined;
   const max = typeof s.exclusiveMaximum === "number" ? `< ${s.exclusiveMaximum}` : undefined;
   if (s.minimum !== undefined && s.maximum !== undefined) {
@@ -101,7 +96,7 @@ function bounds(s: Schema): string {
 }
 
 /** What a schema accepts, as a noun phrase ("an integer >= 1", "a list of strings"). */
-function describe(s: Schema): string {
+function describe(s: JsonSchema): string {
   if (s.title) return s.title;
   if (s.enum) return `one of ${join(s.enum.map((v) => JSON.stringify(v)), "or")}`;
   if (s.const !== undefined) return JSON.stringify(s.const);
@@ -129,29 +124,17 @@ function describe(s: Schema): string {
   }
 }
 
-/** The schema an error was raised by (jsonschema gives `$ref` targets by URI). */
-function schemaOf(err: ValidationError, root: Schema): Schema {
-  if (typeof err.schema !== "string") return err.schema;
-  const hash = err.schema.indexOf("#/");
-  let node: unknown = root;
-  for (const key of hash < 0 ? [] : err.schema.slice(hash + 2).split("/")) {
-    node = (node as Record<string, unknown> | undefined)?.[decodeURIComponent(key)];
-  }
-  return (node ?? {}) as Schema;
-}
-
-function violation(err: ValidationError, root: Schema): string {
-  const schema = schemaOf(err, root);
-  const path = err.path;
-  switch (err.name) {
+function violation(err: SchemaFailure): string {
+  const { schema, path } = err;
+  switch (err.keyword) {
     case "required": {
       const why = schema.description ? ` (${schema.description})` : "";
-      return `${jsonPath([...path, String(err.argument)])}: is required${why}`;
+      return `${jsonPath([...path, String(err.key)])}: is required${why}`;
     }
     case "additionalProperties": {
       const known = Object.keys(schema.properties ?? {});
       const hint = known.length ? ` (known keys: ${known.join(", ")})` : "";
-      return `${jsonPath([...path, String(err.argument)])}: is not a known key${hint}`;
+      return `${jsonPath([...path, String(err.key)])}: is not a known key${hint}`;
     }
     case "minItems":
       return `${jsonPath(path)}: must have at least ${schema.minItems} item(s), got ${
@@ -163,7 +146,9 @@ function violation(err: ValidationError, root: Schema): string {
       if (schema.title) {
         return `${jsonPath(path)}: must be ${schema.title}, got ${show(err.instance)}`;
       }
-      return `${jsonPath(path)}: ${schema.description ?? err.message}`;
+      return `${jsonPath(path)}: ${
+        schema.description ?? `fails ${err.keyword}, got ${show(err.instance)}`
+      }`;
     case "type":
     case "minimum":
     case "maximum":
@@ -175,6 +160,6 @@ function violation(err: ValidationError, root: Schema): string {
     case "const":
       return `${jsonPath(path)}: must be ${describe(schema)}, got ${show(err.instance)}`;
     default:
-      return `${jsonPath(path)}: ${err.message}`;
+      return `${jsonPath(path)}: fails ${err.keyword}, got ${show(err.instance)}`;
   }
 }

@@ -19,11 +19,13 @@ import type { KubeAccess, MultusDeps } from "../multus/deps.ts";
 import { nodeDeps } from "../multus/node_deps.ts";
 import { denoExec } from "../platform/exec.ts";
 import { denoFs } from "../platform/fs.ts";
+import { importLazily } from "../platform/lazy_import.ts";
 import { type LogLevel, MultusLogger } from "../platform/log.ts";
 import { onShutdownSignal, processEnv, processUid } from "../platform/process.ts";
 import { processStdio } from "../platform/stdio.ts";
 import { unixRequest } from "../platform/unix_http.ts";
 import { daemonCommands } from "./commands.ts";
+import { formatViolations, validateDaemonConfig } from "./config_schema.ts";
 import { HOST_NETNS, netnsGuard, OWN_NETNS } from "../cni/netns.ts";
 import { netnsIdentity } from "../platform/netns.ts";
 import { parseDaemonFlags } from "./flags.ts";
@@ -61,7 +63,6 @@ async function loadConfig(path: string): Promise<DaemonConf | number> {
   } catch (err) {
     return fail(`invalid daemon config ${path}: ${(err as Error).message}`, EXIT.config);
   }
-  const { formatViolations, validateDaemonConfig } = await import("./config_schema.ts");
   const violations = validateDaemonConfig(value);
   if (violations.length > 0) return fail(formatViolations(path, violations), EXIT.config);
   try {
@@ -188,7 +189,9 @@ export async function runDaemon(args: string[], opts: RunDaemonOptions = {}): Pr
         EXIT.config,
       );
     }
-    const { perNodeClient } = await import("./per_node_client.ts");
+    const { perNodeClient } = await importLazily<typeof import("./per_node_client.ts")>(
+      new URL("./per_node_client.ts", import.meta.url),
+    );
     try {
       const made = await perNodeClient({
         settings: perNode,

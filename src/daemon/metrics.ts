@@ -20,6 +20,7 @@
  * @module
  */
 import type { Counter, Gauge, Registry } from "prom-client";
+import { importLazily } from "../platform/lazy_import.ts";
 import { type ProcessUsage, processUsage } from "../platform/self.ts";
 import type { EventQueueStats } from "./event_queue.ts";
 import type { InformerHealth } from "./informer.ts";
@@ -148,13 +149,17 @@ function cumulative<T extends string>(counter: Counter<T>) {
 }
 
 /**
- * Creates metrics in a fresh `prom-client` registry (imported here, on first use).
+ * Creates metrics in a fresh `prom-client` registry (imported here, on first use, through
+ * `prom_client.ts`).
  * prom-client's default Node.js collectors are not registered: under Deno the event-loop
  * lag gauges report `Nan` and nonsense minima. The standard `process_*` gauges come from
  * `processUsage` instead.
  */
 export async function createPromMetrics(opts: PromMetricsOptions = {}): Promise<PromMetrics> {
-  const prom = await import("prom-client");
+  const prom = await importLazily<typeof import("./prom_client.ts")>(
+    new URL("./prom_client.ts", import.meta.url),
+    { npm: true },
+  );
   const registry: Registry = new prom.Registry();
   const registers = [registry];
   const counter = <T extends string>(name: string, help: string, labelNames: T[]) =>
@@ -329,7 +334,7 @@ export async function createPromMetrics(opts: PromMetricsOptions = {}): Promise<
 }
 
 function registerProcessGauges(
-  prom: typeof import("prom-client"),
+  prom: typeof import("./prom_client.ts"),
   registry: Registry,
   read: () => ProcessUsage,
 ): void {

@@ -10,18 +10,20 @@
  * file descriptors. The clock stops once the request is in, so the work (a delegate may
  * take minutes) is never cut. At most `maxConnections` connections are open at once; one
  * beyond that gets the `busy` answer and is closed. `Deno.serve` cannot time out reads,
- * so connections are accepted with `node:net` and parsed by `node:http`'s server
- * (headers bounded at 16 KiB, else 431), with the bounds kept here.
+ * so connections are accepted with `Deno.listen` and read by `http1.ts` (headers bounded
+ * at 16 KiB, else 431), with the bounds kept here; no Node.js module is loaded.
  *
  * @module
  */
 import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type ServerResponse,
-  STATUS_CODES,
-} from "node:http";
-import { createServer as createNetServer, type Server, type Socket } from "node:net";
+  bodyStream,
+  CONTINUE,
+  encodeResponse,
+  HttpHeadError,
+  readHead,
+  toRequest,
+  writeAll,
+} from "./http1.ts";
 
 /** A running listener. */
 export interface Listening {
@@ -79,175 +81,166 @@ export async function serveUnixSocket(
   } catch (err) {
     throw new Error(`failed to create the socket directory ${dir}: ${(err as Error).message}`);
   }
-  const served = serve(handler, opts);
+  let listener: Deno.Listener;
   try {
-    await listen(served.server, (cb) => served.server.listen(socketPath, cb));
+    listener = Deno.listen({ transport: "unix", path: socketPath });
   } catch (err) {
     throw new Error(`failed to listen on pod info socket: ${(err as Error).message}`);
   }
   await Deno.chmod(socketPath, 0o600);
-  return served.listening;
+  return serve(listener, handler, opts);
 }
 
 /** Serves `handler` on TCP `port` (all addresses), for Prometheus. */
-export async function serveMetrics(
+export function serveMetrics(
   port: number,
   handler: Handler,
   opts: ServeOptions,
 ): Promise<Listening> {
-  const served = serve(handler, opts);
-  await listen(served.server, (cb) => served.server.listen(port, "0.0.0.0", cb));
-  return served.listening;
+  try {
+    return Promise.resolve(serve(Deno.listen({ port, hostname: "0.0.0.0" }), handler, opts));
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
-function listen(server: Server, start: (cb: () => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    start(() => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
 }
 
-function serve(handler: Handler, opts: ServeOptions): { server: Server; listening: Listening } {
+/** Reads and drops what `conn` still sends, for at most `LINGER_MS`, then closes it. */
+async function linger(conn: Deno.Conn): Promise<void> {
+  const timer = setTimeout(() => closeQuietly(conn), LINGER_MS);
+  const sink = new Uint8Array(64 * 1024);
+  try {
+    while ((await conn.read(sink)) !== null);
+  } catch {
+    // closed by the timer, or reset
+  } finally {
+    clearTimeout(timer);
+    closeQuietly(conn);
+  }
+}
+
+function serve(listener: Deno.Listener, handler: Handler, opts: ServeOptions): Listening {
   const timeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const maxConnections = opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   const busy = opts.busy ?? (() => new Response("too many connections\n", { status: 503 }));
-  const connections = new Map<Socket, Connection>();
+  const connections = new Map<Deno.Conn, Connection>();
   let draining = false;
-  const received = (conn: Connection) => {
-    clearTimeout(conn.timer);
-    conn.timer = undefined;
+  let accepting = true;
+  let done: () => void = () => {};
+  const finished = new Promise<void>((resolve) => done = resolve);
+  const settle = () => {
+    if (!accepting && connections.size === 0) done();
   };
 
-  const http = createHttpServer({ requireHostHeader: false });
-  http.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    const conn = connections.get(socket);
-    if (!conn) return void socket.destroy();
-    if (conn.working) return void req.resume(); // one request per connection: drop the rest
-    conn.working = true;
-    const bodyless = req.headers["transfer-encoding"] === undefined &&
-      (req.headers["content-length"] ?? "0") === "0";
-    if (bodyless) received(conn);
-    else req.once("end", () => received(conn));
-    res.once("finish", () => {
-      if (conn.timer === undefined) return void socket.destroySoon();
-      // Answered before the body was read (too large, or not wanted): what the client
-      // still sends is dropped for a moment, so it can read the answer, then it closes.
-      received(conn);
-      req.resume();
-      setTimeout(() => socket.destroy(), LINGER_MS);
-    });
-    handler(toRequest(req, bodyless))
-      .catch((err) => {
+  async function refuse(conn: Deno.Conn): Promise<void> {
+    try {
+      await writeAll(conn, await encodeResponse(busy(), "GET"));
+      await conn.closeWrite();
+    } catch {
+      // the client went away
+    }
+    await linger(conn);
+  }
+
+  async function exchange(conn: Deno.Conn, state: Connection): Promise<void> {
+    let complete = false;
+    const received = () => {
+      complete = true;
+      clearTimeout(state.timer);
+      state.timer = undefined;
+    };
+    let method = "GET";
+    let response: Response;
+    try {
+      const got = await readHead(conn);
+      if (got === null) return;
+      const { head, rest } = got;
+      method = head.method;
+      state.working = true;
+      let body = null;
+      if (head.body.kind === "none") received();
+      else {
+        body = bodyStream(conn, rest, head, {
+          onStart: () => head.expectContinue ? writeAll(conn, CONTINUE) : Promise.resolve(),
+          onEnd: received,
+        });
+      }
+      response = await handler(toRequest(head, body)).catch((err) => {
         opts.onError(err);
         return new Response("internal error\n", { status: 500 });
-      })
-      .then((response) => send(res, response))
-      .catch((err) => {
-        opts.onError(err);
-        socket.destroy();
-      })
-      .finally(() => conn.working = false);
-  });
-  http.on("clientError", (err: Error & { code?: string }, socket: Socket) => {
-    const status = err.code === "HPE_HEADER_OVERFLOW"
-      ? "431 Request Header Fields Too Large"
-      : "400 Bad Request";
-    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
-    setTimeout(() => socket.destroy(), LINGER_MS);
-  });
+      });
+    } catch (err) {
+      if (!(err instanceof HttpHeadError)) return; // closed by the timer, or reset
+      response = new Response(null, { status: err.status });
+    }
+    try {
+      const bytes = await encodeResponse(response, method);
+      await writeAll(conn, bytes);
+    } catch (err) {
+      opts.onError(err);
+      return;
+    }
+    if (!complete) {
+      // Answered before the body was read (too large, or not wanted): what the client
+      // still sends is dropped for a moment, so it can read the answer, then it closes.
+      received();
+      await conn.closeWrite().catch(() => {});
+      await linger(conn);
+    }
+  }
 
-  const server = createNetServer((socket: Socket) => {
-    socket.on("error", () => {});
-    if (connections.size >= maxConnections || draining) return refuse(socket, busy());
-    const conn: Connection = {
-      timer: setTimeout(() => socket.destroy(), timeoutMs),
+  async function handle(conn: Deno.Conn): Promise<void> {
+    if (connections.size >= maxConnections || draining) return await refuse(conn);
+    const state: Connection = {
+      timer: setTimeout(() => closeQuietly(conn), timeoutMs),
       working: false,
     };
-    connections.set(socket, conn);
-    socket.once("close", () => {
-      received(conn);
-      connections.delete(socket);
-    });
-    http.emit("connection", socket);
-  });
-  server.on("error", (err) => opts.onError(err));
-  const finished = new Promise<void>((resolve) => server.once("close", () => resolve()));
+    connections.set(conn, state);
+    try {
+      await exchange(conn, state);
+    } finally {
+      clearTimeout(state.timer);
+      closeQuietly(conn);
+      connections.delete(conn);
+      settle();
+    }
+  }
+
+  (async () => {
+    for (;;) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch (err) {
+        if (draining || err instanceof Deno.errors.BadResource) break;
+        opts.onError(err);
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      handle(conn).catch((err) => opts.onError(err));
+    }
+    accepting = false;
+    settle();
+  })();
 
   return {
-    server,
-    listening: {
-      finished,
-      shutdown() {
-        draining = true;
-        server.close();
-        for (const [socket, conn] of connections) if (!conn.working) socket.destroy();
-        return finished;
-      },
+    finished,
+    shutdown() {
+      draining = true;
+      try {
+        listener.close();
+      } catch {
+        // already closed
+      }
+      for (const [conn, state] of connections) if (!state.working) closeQuietly(conn);
+      return finished;
     },
   };
-}
-
-/** The web `Request` of a node request; its body is pulled a chunk at a time. */
-function toRequest(req: IncomingMessage, bodyless: boolean): Request {
-  const headers = new Headers();
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-  }
-  const method = req.method ?? "GET";
-  const init: RequestInit & { duplex?: "half" } = { method, headers };
-  if (!bodyless && method !== "GET" && method !== "HEAD") {
-    let cancelled = false;
-    init.body = new ReadableStream<Uint8Array>({
-      start(c) {
-        req.pause();
-        req.on("data", (chunk: Uint8Array) => {
-          if (cancelled) return;
-          c.enqueue(chunk);
-          if ((c.desiredSize ?? 0) <= 0) req.pause();
-        });
-        req.once("end", () => cancelled || c.close());
-        req.once("close", () => {
-          if (!req.complete && !cancelled) c.error(new Error("the client went away"));
-        });
-      },
-      pull() {
-        req.resume();
-      },
-      cancel() {
-        // The answer still goes out; what the client still sends is dropped after it.
-        cancelled = true;
-      },
-    }, { highWaterMark: 64 * 1024, size: (chunk) => chunk.byteLength });
-    init.duplex = "half";
-  }
-  return new Request(`http://localhost${req.url ?? "/"}`, init);
-}
-
-async function send(res: ServerResponse, response: Response): Promise<void> {
-  const body = new Uint8Array(await response.arrayBuffer());
-  const headers: Record<string, string> = {};
-  response.headers.forEach((v, k) => headers[k] = v);
-  headers["content-length"] = String(body.byteLength);
-  headers["connection"] = "close";
-  res.writeHead(response.status, headers);
-  res.end(body);
-}
-
-/** Answers a connection beyond the bound with `response`, then closes it. */
-function refuse(socket: Socket, response: Response): void {
-  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-  socket.once("close", () => clearTimeout(timer));
-  response.text().then((body) => {
-    const bytes = new TextEncoder().encode(body);
-    const type = response.headers.get("content-type") ?? "text/plain; charset=utf-8";
-    socket.end(
-      `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? "Error"}\r\n` +
-        `Content-Type: ${type}\r\nContent-Length: ${bytes.byteLength}\r\n` +
-        `Connection: close\r\n\r\n${body}`,
-    );
-  }, () => socket.destroy());
 }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { extname, join } from "node:path";
+import { extname, join } from "../platform/path.ts";
 import { type Clock, realClock } from "../platform/clock.ts";
 import type { Fs } from "../platform/fs.ts";
 

@@ -10,6 +10,7 @@
  * @module
  */
 import { afterMs } from "./clock.ts";
+import { ABORTED, raceAbort } from "./abort_race.ts";
 import { importLazily } from "./lazy_import.ts";
 
 /** TLS settings of a transport. */
@@ -304,21 +305,16 @@ function fetchTransport(options: HttpTransportOptions): HttpTransport {
           // fetch does not always end a body (seen with long watch streams) when its
           // signal aborts: stop reading on the abort ourselves.
           const signal = deadline.controller.signal;
-          let onAbort = (): void => {};
-          const aborted = new Promise<never>((_, reject) => {
-            onAbort = () => reject(new DOMException("The signal has been aborted", "AbortError"));
-            if (signal.aborted) onAbort();
-            else signal.addEventListener("abort", onAbort, { once: true });
-          });
-          aborted.catch(() => {});
           try {
             while (true) {
-              const { value, done } = await Promise.race([reader.read(), aborted]);
-              if (done) return;
-              yield value;
+              const r = await raceAbort(reader.read(), signal);
+              if (r === ABORTED) {
+                throw new DOMException("The signal has been aborted", "AbortError");
+              }
+              if (r.done) return;
+              yield r.value;
             }
           } finally {
-            signal.removeEventListener("abort", onAbort);
             await reader.cancel().catch(() => {});
           }
         },

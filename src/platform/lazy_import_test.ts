@@ -81,3 +81,9 @@ Deno.test("the thin plugin starts without any command's modules; DEL's graph has
     assert(!del.includes(m), `DEL loads ${m}`);
   }
 });
+
+Deno.test("the daemon's entry loads no npm package and no Node.js module at start-up", async () => {
+  // Each costs the long-lived daemon RSS for its life: jsonschema and prom-client did.
+  const heavy = (await startupGraph("entry/daemon.ts")).filter((s) => /^(npm|node):/.test(s));
+  assertEquals(heavy, []);
+});

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "./path.ts";
 
 /** Receives the names (entries of the watched directory) that changed in one burst;
  * `"."` stands for the directory itself. */

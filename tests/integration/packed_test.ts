@@ -268,6 +268,32 @@ Deno.test({
 
 Deno.test({
   name:
+    "packed: a daemon's first start in a new copy has Deno's caches filled by a warm-up run first, a plugin's does not",
+  ignore: !PACKED,
+  async fn() {
+    requireRoot();
+    await using copy = await lonelyCopy("multus-daemon");
+    const rt = await runtimeDir(copy.dir);
+    const cache = `${rt}/${buildInfo().hash!.slice(0, 24)}/deno_dir`;
+    // A plugin exec (VERSION through passthru's name) unpacks but warms nothing.
+    await Deno.link(copy.bin, `${copy.dir}/bin/passthru`);
+    const cni = { MULTUS_RUNTIME_DIR: rt, CNI_COMMAND: "VERSION" };
+    let r = await run(`${copy.dir}/bin/passthru`, [], cni, '{"cniVersion":"1.0.0"}');
+    assertEquals(r.code, 0, r.stderr);
+    assert(!(await names(cache)).includes(".daemon-warm"));
+    // The daemon's first start (here with -version) runs its entry once beforehand.
+    r = await run(copy.bin, ["-version"], { MULTUS_RUNTIME_DIR: rt });
+    assertEquals(r.code, 0, r.stderr);
+    assert(r.stdout.startsWith("multus-daemon: version:"), r.stdout);
+    assertEquals(r.stdout.split("\n").filter((l) => l !== "").length, 1, r.stdout);
+    const files = await names(cache);
+    assert(files.includes(".daemon-warm"), files.join(" "));
+    assert(files.includes("dep_analysis_cache_v2"), files.join(" "));
+  },
+});
+
+Deno.test({
+  name:
     "packed: a partial copy (no seal) and an altered one are never executed, but unpacked again",
   ignore: !PACKED,
   async fn() {
@@ -427,5 +453,21 @@ Deno.test({
     const cache = `${home}/.cache/multus-deno`;
     const st = await Deno.stat(cache);
     assertEquals([st.uid, st.mode! & 0o777], [65534, 0o700]);
+  },
+});
+
+Deno.test({
+  name: "packed: the daemon runs with two malloc arenas and fixed malloc thresholds",
+  ignore: !PACKED,
+  async fn() {
+    requireRoot();
+    await using env = await daemonEnv();
+    const environ = (await Deno.readTextFile(`/proc/${env.daemon.pid}/environ`)).split("\0");
+    const malloc = [
+      "MALLOC_ARENA_MAX=2",
+      "MALLOC_MMAP_THRESHOLD_=65536",
+      "MALLOC_TRIM_THRESHOLD_=65536",
+    ];
+    for (const v of malloc) assert(environ.includes(v), v);
   },
 });
