@@ -354,6 +354,11 @@ Deno.test("deployments: thick daemon's flags, config, mounts and resources agree
   assertEquals(daemon.ports?.find((p) => p.name === "metrics")?.containerPort, conf.metricsPort);
   const env = daemon.env!.find((e) => e.name === "MULTUS_NODE_NAME")!;
   assertEquals(env.valueFrom.fieldRef.fieldPath, "spec.nodeName");
+  // The daemon's malloc settings, for an image whose executable does not set them itself.
+  const value = (name: string) => daemon.env!.find((e) => e.name === name)?.value;
+  assertEquals(value("MALLOC_ARENA_MAX"), "2");
+  assertEquals(value("MALLOC_MMAP_THRESHOLD_"), "65536");
+  assertEquals(value("MALLOC_TRIM_THRESHOLD_"), "65536");
   assert(Number.isInteger(conf.connectionLimit) && conf.connectionLimit >= 1);
 
   // Memory: room for the daemon's 100 MiB goal plus connectionLimit delegates.
