@@ -190,12 +190,38 @@ export const DAEMON_V8_FLAGS =
  */
 export const THIN_V8_FLAGS = "--v8-flags=--liftoff-only,--single-threaded";
 
-/** Copies the program (no tests), the schemas it imports and deno.json into `lib`. */
+/**
+ * Copies the program (no tests), the schemas it imports and deno.json into `lib`. The staged
+ * deno.json maps only the npm packages the program imports: a test-only package (jsonschema,
+ * the tests' cross-check of the daemon's schema evaluator) is neither packed nor required.
+ */
 async function stageProgram(lib: string): Promise<void> {
   await copyTree(join(root, "src"), join(lib, "src"), (n) => n.endsWith("_test.ts"));
   // The daemon validates its config against the published schemas (imported as JSON).
   await copyTree(join(root, "deployments/schema"), join(lib, "deployments/schema"), () => false);
-  await Deno.copyFile(join(root, "deno.json"), join(lib, "deno.json"));
+  const config = JSON.parse(await Deno.readTextFile(join(root, "deno.json")));
+  const used = await importedSpecifiers(join(lib, "src"));
+  config.imports = Object.fromEntries(
+    Object.entries(config.imports ?? {}).filter(([name]) =>
+      [...used].some((u) => u === name || u.startsWith(`${name}/`))
+    ),
+  );
+  await Deno.writeTextFile(join(lib, "deno.json"), JSON.stringify(config, null, 2) + "\n");
+}
+
+/** The bare specifiers the `.ts` files under `dir` import (statically or with `import()`). */
+async function importedSpecifiers(dir: string): Promise<Set<string>> {
+  const found = new Set<string>();
+  const pattern = /(?:\bfrom|\bimport\s*\(|^\s*import)\s*["']([^"'./][^"']*)["']/gm;
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) {
+      for (const s of await importedSpecifiers(path)) found.add(s);
+    } else if (entry.name.endsWith(".ts")) {
+      for (const m of (await Deno.readTextFile(path)).matchAll(pattern)) found.add(m[1]!);
+    }
+  }
+  return found;
 }
 
 /** Every module a run can start from: main.ts, the per-mode entries, the lazy modules. */
