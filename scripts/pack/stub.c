@@ -460,6 +460,20 @@ static void write_seal(int dirfd, const char *tmp, const char *name, const char 
   close(fd);
 }
 
+/*
+ * Drops the just-written (now clean) page cache of `name`, the 92 MB Deno binary. Pages
+ * written in one go stay cached as large folios, which every process that maps the binary
+ * then maps whole: the daemon's first start in a new copy held about 3 MiB more RSS for its
+ * life (60.2 against 57.5 MiB after start, 62.3 against 59.3 idle with 500 pods cached).
+ * Read back on demand, the pages are mapped as a later start maps them. Best effort.
+ */
+static void drop_written_pages(int dirfd, const char *name) {
+  int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return;
+  posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  close(fd);
+}
+
 /* Unpacks the payload into `tmp` (a new 0700 dir) and seals it; fails on any error. */
 static void unpack(int self, const struct trailer *t, const char *tmp) {
   int dirfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
@@ -537,6 +551,7 @@ static void unpack(int self, const struct trailer *t, const char *tmp) {
   free(seal_buf);
   /* The directories' entries reach the disk before the rename publishes them. */
   if (syncfs(dirfd) != 0) fail("cannot sync %s: %s", tmp, strerror(errno));
+  drop_written_pages(dirfd, "deno");
   close(dirfd);
 }
 
