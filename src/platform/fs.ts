@@ -54,9 +54,96 @@ function isNotFound(err: unknown): boolean {
 
 let tempCounter = 0;
 
-function tempBeside(path: string): { dir: string; temp: string } {
+/** The calls an atomic write makes: Deno's asynchronous ones or its synchronous ones. */
+interface WriteCalls {
+  /** Creates `path` with `mode` holding `bytes`, its data synced first when `durable`. */
+  writeFile(path: string, bytes: Uint8Array, mode: number, durable: boolean): void | Promise<void>;
+  remove(path: string): void | Promise<void>;
+  mkdir(dir: string, mode: number): void | Promise<void>;
+  chmod(path: string, mode: number): void | Promise<void>;
+  rename(from: string, to: string): void | Promise<void>;
+}
+
+const ASYNC_CALLS: WriteCalls = {
+  async writeFile(path, bytes, mode, durable) {
+    if (!durable) return await Deno.writeFile(path, bytes, { create: true, mode });
+    const file = await Deno.open(path, { write: true, create: true, truncate: true, mode });
+    try {
+      let off = 0;
+      while (off < bytes.length) off += await file.write(bytes.subarray(off));
+      await file.syncData();
+    } finally {
+      file.close();
+    }
+  },
+  remove: (path) => Deno.remove(path),
+  mkdir: (dir, mode) => Deno.mkdir(dir, { recursive: true, mode }),
+  chmod: (path, mode) => Deno.chmod(path, mode),
+  rename: (from, to) => Deno.rename(from, to),
+};
+
+const SYNC_CALLS: WriteCalls = {
+  writeFile(path, bytes, mode, durable) {
+    if (!durable) return Deno.writeFileSync(path, bytes, { create: true, mode });
+    const file = Deno.openSync(path, { write: true, create: true, truncate: true, mode });
+    try {
+      let off = 0;
+      while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+      file.syncDataSync();
+    } finally {
+      file.close();
+    }
+  },
+  remove: (path) => Deno.removeSync(path),
+  mkdir: (dir, mode) => Deno.mkdirSync(dir, { recursive: true, mode }),
+  chmod: (path, mode) => Deno.chmodSync(path, mode),
+  rename: (from, to) => Deno.renameSync(from, to),
+};
+
+/**
+ * Writes `data` to a temp file beside `path`, then renames it over `path`. Few calls on
+ * the common path (with `ASYNC_CALLS` each costs a thread-pool round trip): write, then
+ * rename; the directory is made only when it is missing, and the mode is fixed afterwards
+ * only when it has bits a umask can take away. A write that fails part-way (a full disk,
+ * say) leaves no temp file behind.
+ */
+async function writeAtomicWith(
+  calls: WriteCalls,
+  path: string,
+  data: string | Uint8Array,
+  opts: WriteOptions,
+): Promise<void> {
   const dir = path.slice(0, Math.max(path.lastIndexOf("/"), 0)) || "/";
-  return { dir, temp: `${dir}/.${path.slice(dir.length + 1)}.${Deno.pid}.${tempCounter++}.tmp` };
+  const temp = `${dir}/.${path.slice(dir.length + 1)}.${Deno.pid}.${tempCounter++}.tmp`;
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const mode = opts.mode ?? 0o600;
+  const removeTemp = async (): Promise<void> => {
+    try {
+      await calls.remove(temp);
+    } catch { /* nothing was left */ }
+  };
+  const writeOrClean = async (): Promise<void> => {
+    try {
+      await calls.writeFile(temp, bytes, mode, !!opts.durable);
+    } catch (err) {
+      await removeTemp();
+      throw err;
+    }
+  };
+  try {
+    await writeOrClean();
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await calls.mkdir(dir, opts.dirMode ?? 0o700);
+    await writeOrClean();
+  }
+  try {
+    if ((mode & 0o077) !== 0) await calls.chmod(temp, mode);
+    await calls.rename(temp, path);
+  } catch (err) {
+    await removeTemp();
+    throw err;
+  }
 }
 
 function pathInfo(s: Deno.FileInfo): PathInfo {
@@ -78,54 +165,8 @@ export const denoFs: Fs = {
       throw err;
     }
   },
-  async writeAtomic(
-    path: string,
-    data: string | Uint8Array,
-    opts: WriteOptions = {},
-  ): Promise<void> {
-    const { dir, temp } = tempBeside(path);
-    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-    const mode = opts.mode ?? 0o600;
-    // Few operations on the common path (each async file op costs a thread-pool round
-    // trip): write, then rename; the directory is made only when it is missing, and the
-    // mode is fixed afterwards only when it has bits a umask can take away.
-    const write = async (): Promise<void> => {
-      if (!opts.durable) {
-        await Deno.writeFile(temp, bytes, { create: true, mode });
-        return;
-      }
-      const file = await Deno.open(temp, { write: true, create: true, truncate: true, mode });
-      try {
-        let off = 0;
-        while (off < bytes.length) off += await file.write(bytes.subarray(off));
-        await file.syncData();
-      } finally {
-        file.close();
-      }
-    };
-    // A write that fails part-way (a full disk, say) leaves no temp file behind.
-    const writeOrClean = async (): Promise<void> => {
-      try {
-        await write();
-      } catch (err) {
-        await Deno.remove(temp).catch(() => {});
-        throw err;
-      }
-    };
-    try {
-      await writeOrClean();
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      await Deno.mkdir(dir, { recursive: true, mode: opts.dirMode ?? 0o700 });
-      await writeOrClean();
-    }
-    try {
-      if ((mode & 0o077) !== 0) await Deno.chmod(temp, mode);
-      await Deno.rename(temp, path);
-    } catch (err) {
-      await Deno.remove(temp).catch(() => {});
-      throw err;
-    }
+  writeAtomic(path: string, data: string | Uint8Array, opts: WriteOptions = {}): Promise<void> {
+    return writeAtomicWith(ASYNC_CALLS, path, data, opts);
   },
   async remove(path: string): Promise<boolean> {
     try {
@@ -178,38 +219,7 @@ export const denoSyncFs: Fs = {
     return attempt(() => Deno.readTextFileSync(path), null);
   },
   writeAtomic(path: string, data: string | Uint8Array, opts: WriteOptions = {}): Promise<void> {
-    if (opts.durable) return denoFs.writeAtomic(path, data, opts);
-    return attempt(() => {
-      const { dir, temp } = tempBeside(path);
-      const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-      const mode = opts.mode ?? 0o600;
-      const write = (): void => {
-        try {
-          Deno.writeFileSync(temp, bytes, { create: true, mode });
-        } catch (err) {
-          try {
-            Deno.removeSync(temp);
-          } catch { /* nothing was left */ }
-          throw err;
-        }
-      };
-      try {
-        write();
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-        Deno.mkdirSync(dir, { recursive: true, mode: opts.dirMode ?? 0o700 });
-        write();
-      }
-      try {
-        if ((mode & 0o077) !== 0) Deno.chmodSync(temp, mode);
-        Deno.renameSync(temp, path);
-      } catch (err) {
-        try {
-          Deno.removeSync(temp);
-        } catch { /* nothing was left */ }
-        throw err;
-      }
-    });
+    return writeAtomicWith(SYNC_CALLS, path, data, opts);
   },
   remove(path: string): Promise<boolean> {
     return attempt(() => (Deno.removeSync(path), true), false);
