@@ -123,6 +123,11 @@ export function base64(text: string): string {
   return out.join("");
 }
 
+/** The body of `POST /cni` for the invocation `args` (Multus's `{"env", "config"}`). */
+function requestBody(args: CmdArgs): string {
+  return JSON.stringify({ env: args.env, config: base64(args.stdinText) });
+}
+
 async function waitReady(conf: ShimConf, deps: ShimDeps): Promise<void> {
   const bound = deps.readyTimeoutMs ?? conf.readyTimeoutMs;
   const deadline = deps.now() + bound;
@@ -205,7 +210,7 @@ function answer(res: UnixHttpResponse): string {
  * `/readyz` and posts once more. Returns the response body (throws the daemon's CNI error).
  */
 async function postWhenReady(args: CmdArgs, conf: ShimConf, deps: ShimDeps): Promise<string> {
-  const body = JSON.stringify({ env: args.env, config: base64(args.stdinText) });
+  const body = requestBody(args);
   try {
     const res = await send(conf, deps, body);
     if (res.status !== NOT_READY_STATUS) return answer(res);
@@ -292,7 +297,7 @@ export function shimFuncs(deps: ShimDeps): PluginFuncs {
           throw CniError.from(err).withPrefix("CmdDel (shim): ");
         }
       };
-      const body = JSON.stringify({ env: args.env, config: base64(args.stdinText) });
+      const body = requestBody(args);
       const sent = send(conf, deps, body);
       // A daemon that accepted the connection but does not answer (stopped, hung) is found
       // by a /healthz probe, made only when the answer is slow.
